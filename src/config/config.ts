@@ -1,0 +1,42 @@
+/** The gateway's whole configuration, read once from the environment. */
+export interface Config {
+  /** TCP port the server listens on. */
+  port: number;
+  /** Interface the server binds to. */
+  host: string;
+  /** PostgreSQL connection string; when absent the embedded PGlite database is used. */
+  databaseUrl?: string;
+  /** Directory of the embedded database (and other local state). `memory://` keeps it in memory. */
+  dataDir: string;
+  /** Maximum pooled connections to PostgreSQL. */
+  dbPoolMax: number;
+  /** pino log level. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Largest accepted request body, in bytes. */
+  bodyLimit: number;
+  /** Deepest accepted JSON / XML nesting. */
+  maxDepth: number;
+  /** Directory holding the gateway's key, certificate and trust anchors. */
+  certsDir: string;
+  /** This gateway's party id (`CC:AGENCY`). */
+  partyId: string;
+  /** Accepted clock skew for signed requests' `created`, in seconds. */
+  signatureWindowSeconds: number;
+  /** How long graceful shutdown waits for in-flight requests, in milliseconds. */
+  shutdownTimeoutMs: number;
+  /** Public base URL used in links (schemas, problem instances). */
+  publicUrl: string;
+}
+
+/** One environment variable the gateway reads: its documented default and parser. */
+export interface EnvVar {
+  name: string;
+  key: keyof Config;
+  description: string;
+  /** Default as written in the environment (undefined: no default, optional). */
+  default?: string;
+  /** Parse and validate; return the value or throw an Error whose message says what is wrong. */
+  parse: (raw: string) => unknown;
+  /** When the default is in force, this warning is logged at start. */
+  insecureDefaultWarning?: string;
+}

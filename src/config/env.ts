@@ -1,0 +1,115 @@
+import { type Config, type EnvVar } from './config.ts';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function int(min: number, max: number) {
+  return (raw: string): number => {
+    if (!/^[0-9]+$/.test(raw)) throw new Error(`must be a whole number, got "${raw}"`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new Error(`must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+}
+
+const text = (raw: string): string => {
+  if (raw.trim() === '') throw new Error('must not be empty');
+  return raw;
+};
+
+/** Every environment variable the gateway reads, with its documented default. */
+export const ENV_VARS: readonly EnvVar[] = [
+  { name: 'PORT', key: 'port', description: 'TCP port to listen on', default: '8080', parse: int(0, 65535) },
+  { name: 'HOST', key: 'host', description: 'Interface to bind', default: '127.0.0.1', parse: text },
+  {
+    name: 'DATABASE_URL', key: 'databaseUrl',
+    description: 'PostgreSQL URL (postgres://user@host:port/db); unset = embedded PGlite in DATA_DIR',
+    parse: (raw) => {
+      let url: URL;
+      try { url = new URL(raw); } catch { throw new Error('must be a URL like postgres://user@host:5432/db'); }
+      if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+        throw new Error(`must use the postgres: scheme, got "${url.protocol}"`);
+      }
+      return raw;
+    },
+  },
+  {
+    name: 'DATA_DIR', key: 'dataDir', description: 'Directory of the embedded database (memory:// for in-memory)',
+    default: './data', parse: text,
+    insecureDefaultWarning:
+      'embedded PGlite database in use: it does not fsync every commit, so a power cut can lose the last ones; set DATABASE_URL in production',
+  },
+  { name: 'DB_POOL_MAX', key: 'dbPoolMax', description: 'Maximum PostgreSQL pool connections', default: '10', parse: int(1, 1000) },
+  {
+    name: 'LOG_LEVEL', key: 'logLevel', description: `Log level (${LOG_LEVELS.join(', ')})`, default: 'info',
+    parse: (raw) => {
+      if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new Error(`must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+      return raw;
+    },
+  },
+  { name: 'BODY_LIMIT', key: 'bodyLimit', description: 'Largest request body in bytes', default: String(5 * 1024 * 1024), parse: int(1024, 1024 * 1024 * 1024) },
+  { name: 'MAX_DEPTH', key: 'maxDepth', description: 'Deepest JSON/XML nesting accepted', default: '64', parse: int(4, 1000) },
+  {
+    name: 'CERTS_DIR', key: 'certsDir', description: "Directory of the gateway's key, certificate and trust anchors",
+    default: 'certs/dev', parse: text,
+    insecureDefaultWarning: 'development PKI in certs/dev (self-generated CA and keys): do not use it in production',
+  },
+  {
+    name: 'PARTY_ID', key: 'partyId', description: "This gateway's party id (CC:AGENCY)", default: 'KR:KCS',
+    parse: (raw) => {
+      if (!/^[A-Z]{2}:[A-Z0-9]{2,16}$/.test(raw)) throw new Error(`must look like KR:KCS (country:agency), got "${raw}"`);
+      return raw;
+    },
+  },
+  { name: 'SIGNATURE_WINDOW_SECONDS', key: 'signatureWindowSeconds', description: "Accepted skew of a signed request's created time", default: '300', parse: int(1, 3600) },
+  { name: 'SHUTDOWN_TIMEOUT_MS', key: 'shutdownTimeoutMs', description: 'Graceful shutdown wait for in-flight requests', default: '10000', parse: int(0, 600000) },
+  {
+    name: 'PUBLIC_URL', key: 'publicUrl', description: 'Base URL of this gateway as partners reach it', default: 'http://127.0.0.1:8080',
+    parse: (raw) => {
+      try { new URL(raw); } catch { throw new Error(`must be an absolute URL, got "${raw}"`); }
+      return raw.replace(/\/+$/, '');
+    },
+  },
+];
+
+/** Thrown when one or more environment variables are invalid; lists every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The result of reading the environment: the config and the warnings to log at start. */
+export interface LoadedConfig {
+  config: Config;
+  warnings: string[];
+}
+
+/**
+ * Read and validate the configuration from `env`. Every bad value is reported at once.
+ * @throws ConfigError listing each invalid variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): LoadedConfig {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  for (const v of ENV_VARS) {
+    const given = env[v.name];
+    const raw = given === undefined || given === '' ? v.default : given;
+    if (raw === undefined) continue;
+    try {
+      values[v.key] = v.parse(raw);
+    } catch (e) {
+      problems.push(`${v.name} ${(e as Error).message}`);
+      continue;
+    }
+    if ((given === undefined || given === '') && v.insecureDefaultWarning && !(v.key in overrides)) {
+      warnings.push(`${v.name}: ${v.insecureDefaultWarning}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const config = { ...values, ...overrides } as Config;
+  // The embedded-database warning does not apply when PostgreSQL is configured.
+  const filtered = config.databaseUrl ? warnings.filter((w) => !w.startsWith('DATA_DIR')) : warnings;
+  return { config, warnings: filtered };
+}

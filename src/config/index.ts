@@ -1,0 +1,6 @@
+/**
+ * Configuration: one typed object read from environment variables, validated at start.
+ * @module config
+ */
+export type { Config, EnvVar } from './config.ts';
+export { ENV_VARS, loadConfig, ConfigError, type LoadedConfig } from './env.ts';

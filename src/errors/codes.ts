@@ -1,0 +1,64 @@
+import { GatewayError } from './gateway-error.ts';
+
+/*
+ * Every error class the gateway can answer with, keyed by its wire code.
+ * docs/errors.md lists the same codes; test/errors/codes-doc.test.ts keeps them equal.
+ */
+
+function define(code: string, status: number, title: string) {
+  return class extends GatewayError {
+    static override readonly code = code;
+    static override readonly status = status;
+    static override readonly title = title;
+  };
+}
+
+/** Request body is not well-formed JSON or XML. */
+export class MalformedBodyError extends define('BXG_MALFORMED_BODY', 400, 'Malformed request body') {}
+/** Input failed validation of its shape or parameters. */
+export class InvalidRequestError extends define('BXG_INVALID_REQUEST', 400, 'Invalid request') {}
+/** XML with a DOCTYPE, entity declaration or processing instruction. */
+export class XmlForbiddenConstructError extends define('BXG_XML_FORBIDDEN', 400, 'Forbidden XML construct') {}
+/** JSON over the nesting limit or with a forbidden key. */
+export class JsonForbiddenConstructError extends define('BXG_JSON_FORBIDDEN', 400, 'Forbidden JSON construct') {}
+/** Caller is not authenticated (no or bad request signature). */
+export class UnauthenticatedError extends define('BXG_UNAUTHENTICATED', 401, 'Authentication required') {}
+/** Request signature present but invalid. */
+export class BadSignatureError extends define('BXG_BAD_SIGNATURE', 401, 'Invalid request signature') {}
+/** Authenticated caller may not do this. */
+export class ForbiddenError extends define('BXG_FORBIDDEN', 403, 'Forbidden') {}
+/** Route or resource does not exist. */
+export class NotFoundError extends define('BXG_NOT_FOUND', 404, 'Not found') {}
+/** HTTP method not allowed on this route. */
+export class MethodNotAllowedError extends define('BXG_METHOD_NOT_ALLOWED', 405, 'Method not allowed') {}
+/** Resource already exists or state conflicts. */
+export class ConflictError extends define('BXG_CONFLICT', 409, 'Conflict') {}
+/** Body larger than the configured limit. */
+export class PayloadTooLargeError extends define('BXG_PAYLOAD_TOO_LARGE', 413, 'Payload too large') {}
+/** Content-Type not accepted by this route. */
+export class UnsupportedMediaTypeError extends define('BXG_UNSUPPORTED_MEDIA_TYPE', 415, 'Unsupported media type') {}
+/** Document type or version unknown to the gateway. */
+export class UnknownDocumentTypeError extends define('BXG_UNKNOWN_DOCUMENT_TYPE', 422, 'Unknown document type') {}
+/** A document signature (XMLDSig or JWS) did not verify. */
+export class DocumentSignatureError extends define('BXG_DOCUMENT_SIGNATURE', 422, 'Document signature invalid') {}
+/** A certificate is not trusted (unknown anchor, expired, revoked, wrong party). */
+export class UntrustedCertificateError extends define('BXG_UNTRUSTED_CERTIFICATE', 422, 'Certificate not trusted') {}
+/** Too many requests. */
+export class RateLimitedError extends define('BXG_RATE_LIMITED', 429, 'Too many requests') {}
+/** Unexpected failure inside the gateway. */
+export class InternalError extends define('BXG_INTERNAL', 500, 'Internal error') {}
+/** Database unreachable or failing. */
+export class DatabaseUnavailableError extends define('BXG_DATABASE_UNAVAILABLE', 503, 'Database unavailable') {}
+/** The gateway cannot produce evidence (signing key missing, expired or revoked): fail closed. */
+export class NotReadyError extends define('BXG_NOT_READY', 503, 'Service not ready') {}
+
+/** Every error class by its wire code (the documented list). */
+export const errorClasses: ReadonlyMap<string, typeof GatewayError> = new Map(
+  [
+    MalformedBodyError, InvalidRequestError, XmlForbiddenConstructError, JsonForbiddenConstructError,
+    UnauthenticatedError, BadSignatureError, ForbiddenError, NotFoundError, MethodNotAllowedError,
+    ConflictError, PayloadTooLargeError, UnsupportedMediaTypeError, UnknownDocumentTypeError,
+    DocumentSignatureError, UntrustedCertificateError, RateLimitedError, InternalError,
+    DatabaseUnavailableError, NotReadyError,
+  ].map((c) => [c.code, c as typeof GatewayError]),
+);
