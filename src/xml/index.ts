@@ -1,0 +1,8 @@
+/**
+ * Hardened XML intake shared by the standards validator and XMLDSig: a byte-level guard
+ * (no DOCTYPE, entities or processing instructions; size and depth limits; UTF-8 only)
+ * and one libxml2-wasm parse whose document later steps reuse.
+ * @module xml
+ */
+export { guardXml, type XmlGuardLimits } from './guard.ts';
+export { parseXml, DEFAULT_XML_LIMITS } from './parse.ts';
