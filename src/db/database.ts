@@ -9,6 +9,8 @@ export interface QueryResult<Row> {
 export interface Queryable {
   /** Run one statement with `$1…$n` parameters. Never interpolate values into `sql`. */
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+  /** Run a parameterless script of several statements (migrations only). */
+  exec(sql: string): Promise<void>;
 }
 
 /** Pool state, for /metrics. */

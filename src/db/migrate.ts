@@ -74,7 +74,7 @@ export async function migrate(db: Database, migrations: Migration[] = readMigrat
     const applied: Migration[] = [];
     for (const m of migrations) {
       if (done.has(m.version)) continue;
-      await tx.query(m.sql);
+      await tx.exec(m.sql);
       await tx.query('INSERT INTO bxg_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
       applied.push(m);
     }

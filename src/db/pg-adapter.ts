@@ -31,6 +31,7 @@ export function createPgDatabase(options: PgOptions): Database {
   return {
     kind: 'postgres',
     query: (sql, params) => run(pool, sql, params),
+    exec: async (sql) => { await run(pool, sql); },
     async transaction(fn) {
       let client: pg.PoolClient;
       try {
@@ -38,7 +39,8 @@ export function createPgDatabase(options: PgOptions): Database {
       } catch (e) {
         throw mapDatabaseError(e);
       }
-      const tx: Queryable = { query: (sql, params) => run(client, sql, params) };
+      // Without parameters pg uses the simple protocol, which accepts several statements.
+      const tx: Queryable = { query: (sql, params) => run(client, sql, params), exec: async (sql) => { await run(client, sql); } };
       try {
         await client.query('BEGIN');
         const result = await fn(tx);

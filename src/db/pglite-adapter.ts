@@ -11,7 +11,15 @@ export interface PgliteOptions {
   template?: Blob | File;
 }
 
-type Runner = Pick<PGlite, 'query'>;
+type Runner = Pick<PGlite, 'query' | 'exec'>;
+
+async function exec(db: Runner, sql: string): Promise<void> {
+  try {
+    await db.exec(sql);
+  } catch (e) {
+    throw mapDatabaseError(e);
+  }
+}
 
 async function run<Row>(db: Runner, sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
   try {
@@ -31,10 +39,11 @@ export async function createPgliteDatabase(options: PgliteOptions): Promise<Data
   return {
     kind: 'pglite',
     query: (sql, params) => run(db, sql, params),
+    exec: (sql) => exec(db, sql),
     async transaction(fn) {
       try {
         // PGlite queues other queries while a transaction runs: one connection, serialised.
-        return await db.transaction((tx) => fn({ query: (sql, params) => run(tx, sql, params) }));
+        return await db.transaction((tx) => fn({ query: (sql, params) => run(tx, sql, params), exec: (sql) => exec(tx, sql) }));
       } catch (e) {
         throw mapDatabaseError(e);
       }

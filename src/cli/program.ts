@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { register as registerServe } from './commands/serve.ts';
+import { register as registerDb } from './commands/db.ts';
+import { register as registerPki } from './commands/pki.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Each command module exports `register(program)`; this is the whole list. */
+const commands: Array<(program: Command) => void> = [
+  registerServe,
+  registerDb,
+  registerPki,
+];
+
+/** Build the `bxg` command tree. Commander errors are thrown, not `process.exit`ed. */
+export function buildProgram(): Command {
+  const program = new Command('bxg')
+    .description('Border Exchange Gateway: standards, signed exchange, shared border-risk data, audit')
+    .version(pkg.version, '-V, --version')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of commands) register(program);
+  // Subcommands inherit exitOverride so usage errors surface as exit code 2, not process.exit.
+  const override = (cmd: Command) => { cmd.exitOverride(); cmd.commands.forEach(override); };
+  override(program);
+  return program;
+}

@@ -1,0 +1,58 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { NotReadyError, PROBLEM_MEDIA_TYPE, toProblem } from '../../errors/index.ts';
+import { problemSchema } from '../schemas.ts';
+
+/** A readiness check: resolves when healthy, throws (with a reason) when not. */
+export type ReadinessCheck = () => Promise<void>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Register a check that `GET /ready` runs; parts add theirs (database, signing key, …). */
+    addReadinessCheck(name: string, check: ReadinessCheck): void;
+  }
+}
+
+const checkResult = {
+  type: 'object',
+  properties: { status: { type: 'string', enum: ['ready'] }, checks: { type: 'object', additionalProperties: { type: 'string' } } },
+};
+
+/** `GET /health` (process alive) and `GET /ready` (every registered check passes). */
+async function health(app: FastifyInstance): Promise<void> {
+  const checks = new Map<string, ReadinessCheck>();
+  app.decorate('addReadinessCheck', (name: string, check: ReadinessCheck) => {
+    checks.set(name, check);
+  });
+
+  app.get('/health', {
+    schema: {
+      tags: ['operations'], summary: 'Liveness: the process is up',
+      response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } },
+    },
+  }, async () => ({ status: 'ok' as const }));
+
+  app.get('/ready', {
+    schema: { tags: ['operations'], summary: 'Readiness: database, signing key, trust store', response: { 200: checkResult, 503: problemSchema } },
+  }, async (request, reply) => {
+    const results: Record<string, string> = {};
+    const failures: Array<{ code: string; message: string; path: string }> = [];
+    await Promise.all([...checks].map(async ([name, check]) => {
+      try {
+        await check();
+        results[name] = 'ok';
+      } catch (e) {
+        results[name] = 'failing';
+        failures.push({ code: 'ready.check-failed', message: (e as Error).message, path: name });
+      }
+    }));
+    if (failures.length) {
+      const err = new NotReadyError({ detail: `not ready: ${failures.map((f) => `${f.path}: ${f.message}`).join('; ')}`, errors: failures });
+      return reply.code(503).type(PROBLEM_MEDIA_TYPE).send(toProblem(err, request.url));
+    }
+    return { status: 'ready' as const, checks: results };
+  });
+}
+
+/** Registered without encapsulation so its decorators and hooks apply to the whole app. */
+export const healthPlugin = fp(health, { name: 'bxg-health' });

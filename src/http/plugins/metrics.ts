@@ -1,0 +1,49 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Database } from '../../db/index.ts';
+
+/**
+ * Prometheus metrics at `GET /metrics`: request counts and a latency histogram per route
+ * (the route pattern, never the raw URL, so ids don't explode the label space) and the
+ * database pool state. Each app has its own registry, so several apps can live in a process.
+ */
+async function metrics(app: FastifyInstance, opts: { db: Database }): Promise<void> {
+  const registry = new Registry();
+  const requests = new Counter({
+    name: 'bxg_http_requests_total', help: 'HTTP requests answered',
+    labelNames: ['method', 'route', 'status'] as const, registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'bxg_http_request_duration_seconds', help: 'HTTP request latency',
+    labelNames: ['method', 'route'] as const, registers: [registry],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  });
+  const pool = new Gauge({
+    name: 'bxg_db_pool_connections', help: 'Database pool connections by state',
+    labelNames: ['state'] as const, registers: [registry],
+    collect() {
+      const s = opts.db.poolStats();
+      this.set({ state: 'total' }, s.total);
+      this.set({ state: 'idle' }, s.idle);
+      this.set({ state: 'waiting' }, s.waiting);
+    },
+  });
+  void pool;
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.get('/metrics', {
+    schema: { tags: ['operations'], summary: 'Prometheus metrics', response: { 200: { type: 'string' } } },
+  }, async (_request, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+}
+
+/** Registered without encapsulation so its decorators and hooks apply to the whole app. */
+export const metricsPlugin = fp(metrics, { name: 'bxg-metrics' });

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/index.ts';
+import { buildApp } from './app.ts';
+
+/** A listening gateway and how to stop it. */
+export interface RunningServer {
+  app: FastifyInstance;
+  /** The address it listens on, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** Stop accepting, finish in-flight requests (up to the shutdown timeout), close the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Build the app and listen. With `handleSignals`, SIGTERM/SIGINT trigger a graceful stop.
+ */
+export async function startServer(config: Config, opts: { handleSignals?: boolean; warnings?: string[] } = {}): Promise<RunningServer> {
+  const app = await buildApp(config);
+  for (const w of opts.warnings ?? []) app.log.warn(`insecure default: ${w}`);
+  const url = await app.listen({ port: config.port, host: config.host });
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      const timer = setTimeout(() => {
+        app.log.error('graceful shutdown timed out; closing remaining connections');
+        app.server.closeAllConnections();
+      }, config.shutdownTimeoutMs);
+      timer.unref();
+      // close() stops accepting, waits for in-flight requests, then runs onClose (database).
+      await app.close();
+      clearTimeout(timer);
+    })();
+    return stopping;
+  };
+  if (opts.handleSignals) {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        app.log.info({ signal }, 'shutting down');
+        stop().then(() => process.exit(0), (e: unknown) => {
+          app.log.error({ err: e }, 'shutdown failed');
+          process.exit(1);
+        });
+      });
+    }
+  }
+  return { app, url, stop };
+}

@@ -1,0 +1,133 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app.ts';
+
+describe('HTTP app: errors as problem+json', () => {
+  let h: TestApp;
+  const routes: Array<{ method: string; url: string }> = [];
+  const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+  beforeAll(async () => {
+    // A test-only route that writes what it is given: a refused body must never reach it.
+    h = await createTestApp({ bodyLimit: 2048 }, (app) => {
+      app.post('/test/write', async (request) => {
+        await app.db.query('INSERT INTO gateway_settings (key, value) VALUES ($1, $2)', [`k${Date.now()}${Math.random()}`, JSON.stringify(request.body)]);
+        return { ok: true };
+      });
+    });
+  });
+  afterAll(async () => { await h.close(); });
+
+  const countRows = async () => Number((await h.t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM gateway_settings')).rows[0]!.n);
+
+  it('answers /health with 200', async () => {
+    const r = await h.app.inject({ method: 'GET', url: '/health' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({ status: 'ok' });
+    expect(r.headers['x-request-id']).toBeTruthy();
+  });
+
+  it('answers /ready with 200 when the database is migrated', async () => {
+    const r = await h.app.inject({ method: 'GET', url: '/ready' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().checks.database).toBe('ok');
+  });
+
+  it('unknown route → 404 problem+json', async () => {
+    const r = await h.app.inject({ method: 'GET', url: '/no/such/thing' });
+    expect(r.statusCode).toBe(404);
+    expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(r.json()).toMatchObject({ status: 404, code: 'BXG_NOT_FOUND', instance: '/no/such/thing' });
+  });
+
+  it('malformed JSON → 400 BXG_MALFORMED_BODY, nothing written', async () => {
+    const before = await countRows();
+    const r = await h.app.inject({ method: 'POST', url: '/test/write', headers: { 'content-type': 'application/json' }, payload: '{"a": ' });
+    expect(r.statusCode).toBe(400);
+    expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(r.json()).toMatchObject({ code: 'BXG_MALFORMED_BODY', status: 400 });
+    expect(await countRows()).toBe(before);
+  });
+
+  it('a __proto__ key → 400 BXG_JSON_FORBIDDEN with its location', async () => {
+    const r = await h.app.inject({ method: 'POST', url: '/test/write', headers: { 'content-type': 'application/json' }, payload: '{"a":{"__proto__":{"x":1}}}' });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({ code: 'BXG_JSON_FORBIDDEN', errors: [{ path: '/a/__proto__' }] });
+  });
+
+  it('JSON nested too deep → 400 BXG_JSON_FORBIDDEN', async () => {
+    const deep = '['.repeat(100) + ']'.repeat(100);
+    const r = await h.app.inject({ method: 'POST', url: '/test/write', headers: { 'content-type': 'application/json' }, payload: deep });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().code).toBe('BXG_JSON_FORBIDDEN');
+  });
+
+  it('body over the limit → 413 BXG_PAYLOAD_TOO_LARGE, nothing written', async () => {
+    const before = await countRows();
+    const r = await h.app.inject({ method: 'POST', url: '/test/write', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ a: 'x'.repeat(5000) }) });
+    expect(r.statusCode).toBe(413);
+    expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(r.json().code).toBe('BXG_PAYLOAD_TOO_LARGE');
+    expect(await countRows()).toBe(before);
+  });
+
+  it('a good JSON body reaches the route and is written', async () => {
+    const before = await countRows();
+    const r = await h.app.inject({ method: 'POST', url: '/test/write', headers: { 'content-type': 'application/json' }, payload: '{"a":1}' });
+    expect(r.statusCode).toBe(200);
+    expect(await countRows()).toBe(before + 1);
+  });
+
+  it('wrong media type → 415 BXG_UNSUPPORTED_MEDIA_TYPE, nothing written', async () => {
+    const before = await countRows();
+    const r = await h.app.inject({ method: 'POST', url: '/test/write', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'a=1' });
+    expect(r.statusCode).toBe(415);
+    expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(r.json().code).toBe('BXG_UNSUPPORTED_MEDIA_TYPE');
+    expect(await countRows()).toBe(before);
+  });
+
+  it('serves Prometheus metrics with per-route counts and the pool state', async () => {
+    await h.app.inject({ method: 'GET', url: '/health' });
+    const r = await h.app.inject({ method: 'GET', url: '/metrics' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^text\/plain/);
+    expect(r.body).toMatch(/bxg_http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
+    expect(r.body).toMatch(/bxg_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/health"\}/);
+    expect(r.body).toMatch(/bxg_db_pool_connections\{state="total"\} \d+/);
+  });
+
+  it('serves Swagger UI at /docs', async () => {
+    const r = await h.app.inject({ method: 'GET', url: '/docs/' });
+    expect(r.statusCode).toBe(200);
+    expect(r.body).toMatch(/swagger-ui/i);
+  });
+
+  it('publishes a valid OpenAPI 3.1 document listing every route', async () => {
+    const r = await h.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(r.statusCode).toBe(200);
+    const doc = r.json();
+    expect(doc.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    const listed = new Set<string>();
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+      for (const m of Object.keys(ops)) listed.add(`${m.toUpperCase()} ${path}`);
+    }
+    // Every route the app registered (bar Swagger UI's static files and HEAD twins) is documented.
+    // printRoutes draws a tree (4 columns per level; children hold the rest of the path).
+    const stack: string[] = [];
+    for (const line of h.app.printRoutes({ commonPrefix: false }).split('\n')) {
+      const m = /^(.*?)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
+      if (!m) continue;
+      const depth = m[1]!.length / 4;
+      stack.length = depth;
+      const url = stack.join('') + m[2]!;
+      stack.push(m[2]!);
+      if (!m[3] || url.startsWith('/docs') || url.startsWith('/test/')) continue;
+      for (const method of m[3].split(', ')) if (method !== 'HEAD') routes.push({ method, url: toOpenApiPath(url) });
+    }
+    for (const route of routes) expect(listed).toContain(`${route.method} ${route.url}`);
+    expect(routes.length).toBeGreaterThanOrEqual(4);
+  });
+});
