@@ -1,7 +1,6 @@
 import { CommanderError } from 'commander';
 import { ConfigError } from '../config/index.ts';
 import { GatewayError } from '../errors/index.ts';
-import { MigrationError } from '../db/index.ts';
 import { CliError, EXIT } from './cli-error.ts';
 import { buildProgram } from './program.ts';
 
@@ -27,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`bxg: ${e.message}`);
       return EXIT.USAGE;
     }
-    if (e instanceof MigrationError || e instanceof GatewayError) {
+    if (e instanceof GatewayError || (e instanceof Error && e.name === 'MigrationError')) {
       console.error(`bxg: ${e.message}`);
       return EXIT.FAILURE;
     }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
-import { migrate, openDatabase } from '../../db/index.ts';
 
 /** `bxg db migrate`: apply pending migrations to the configured database and exit. */
 export function register(program: Command): void {
@@ -9,6 +8,7 @@ export function register(program: Command): void {
     .description('apply pending migrations (start-up does this too)')
     .action(async () => {
       const { config } = loadConfig();
+      const { migrate, openDatabase } = await import('../../db/index.ts');
       const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 1 });
       try {
         const report = await migrate(database);

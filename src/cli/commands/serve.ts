@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
-import { startServer } from '../../http/index.ts';
 
 /** `bxg serve`: run the gateway until SIGTERM/SIGINT. */
 export function register(program: Command): void {
@@ -14,6 +13,8 @@ export function register(program: Command): void {
         const { initDevPki } = await import('../../pki/index.ts');
         await initDevPki(config.certsDir);
       }
+      // Loaded on use, so `bxg --help` and other commands start fast.
+      const { startServer } = await import('../../http/index.ts');
       const server = await startServer(config, { handleSignals: true, warnings });
       server.app.log.info({ url: server.url }, 'gateway listening');
       // Keep the process alive until a signal stops the server.

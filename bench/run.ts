@@ -1,0 +1,17 @@
+/*
+ * `npm run bench`: runs every benchmark module in bench/ (each exports `run()`), one after
+ * the other on one core, and prints their tables. Goals are in each module's header and
+ * in the README; they are measured here, never asserted in tests.
+ */
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const dir = fileURLToPath(new URL('./', import.meta.url));
+const only = process.argv[2];
+const modules = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && (!only || f.includes(only))).sort();
+for (const file of modules) {
+  const mod = (await import(`./${file}`)) as { run?: () => Promise<void> | void };
+  if (typeof mod.run !== 'function') continue;
+  console.log(`\n## ${file.replace(/\.ts$/, '')}\n`);
+  await mod.run();
+}
