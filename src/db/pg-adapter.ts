@@ -12,7 +12,9 @@ export interface PgOptions {
 
 async function run<Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
   try {
-    const r = await client.query(sql, params as unknown[] | undefined);
+    const res: unknown = await client.query(sql, params as unknown[] | undefined);
+    // A parameterless script of several statements answers with one result per statement.
+    const r = (Array.isArray(res) ? res[res.length - 1] : res) as pg.QueryResult;
     return { rows: r.rows as Row[], rowCount: r.rowCount ?? r.rows.length };
   } catch (e) {
     throw mapDatabaseError(e);
