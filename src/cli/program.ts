@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { register as registerServe } from './commands/serve.ts';
 import { register as registerDb } from './commands/db.ts';
+import { register as registerValidate } from './commands/validate.ts';
+import { register as registerConformance } from './commands/conformance.ts';
+import { register as registerStandards } from './commands/standards.ts';
 import { register as registerPki } from './commands/pki.ts';
+import { register as registerSign } from './commands/sign.ts';
+import { register as registerVerify } from './commands/verify.ts';
+import { register as registerPartners } from './commands/partners.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -10,7 +16,13 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const commands: Array<(program: Command) => void> = [
   registerServe,
   registerDb,
+  registerValidate,
+  registerConformance,
+  registerStandards,
   registerPki,
+  registerSign,
+  registerVerify,
+  registerPartners,
 ];
 
 /** Build the `bxg` command tree. Commander errors are thrown, not `process.exit`ed. */

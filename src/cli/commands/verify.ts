@@ -1,0 +1,49 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { GatewayError } from '../../errors/index.ts';
+import { checkChain, documentSignerHints, verifyDocumentBytes } from '../../pki/index.ts';
+import { parseCertificate, readCertificates } from '../../pki/x509.ts';
+import { CliError, EXIT } from '../cli-error.ts';
+
+/** Every certificate in the *.pem, *.crt, *.cer and *.der files directly inside `dir`. */
+function anchorsIn(dir: string): Buffer[] {
+  const out: Buffer[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    if (/\.(pem|crt|cer|der)$/i.test(name)) out.push(...readCertificates(readFileSync(join(dir, name))));
+  }
+  if (!out.length) throw new CliError(`no CA certificates (*.pem, *.crt) in ${dir}`, EXIT.USAGE);
+  return out;
+}
+
+/**
+ * `bxg verify FILE [--trust DIR] [--cert C]`: exit 0 when the document signature verifies, 1 with
+ * the reason when it does not. The signer certificate is `--cert`, or the one the document names
+ * (XMLDSig KeyInfo, JWS x5c); with `--trust`, it must chain to a CA certificate in DIR. One of
+ * the two options is required: a document's own certificate is never trusted by itself.
+ */
+export function register(program: Command): void {
+  program
+    .command('verify')
+    .description('verify a signed document (XMLDSig or JWS); exit 0 valid, 1 invalid')
+    .argument('<file>', 'the signed document (XML or JSON)')
+    .option('--trust <dir>', 'directory of trusted CA certificates the signer certificate must chain to')
+    .option('--cert <file>', 'the expected signer certificate')
+    .action(async (file: string, opts: { trust?: string; cert?: string }) => {
+      if (!opts.trust && !opts.cert) throw new CliError('give --trust DIR (CA certificates) or --cert FILE (the signer certificate)', EXIT.USAGE);
+      const bytes = readFileSync(file);
+      try {
+        const hints = documentSignerHints(bytes);
+        const named = opts.cert ? readCertificates(readFileSync(opts.cert))[0]! : hints.certificates[0];
+        if (!named) throw new CliError('invalid: the document names no signer certificate (KeyInfo/x5c); pass --cert', EXIT.FAILURE);
+        const leaf = opts.trust
+          ? await checkChain(named, anchorsIn(opts.trust), hints.certificates)
+          : parseCertificate(named);
+        const r = await verifyDocumentBytes(bytes, { publicKey: leaf.publicKey, certificate: leaf.der });
+        console.log(`valid: ${r.form === 'xml' ? 'XMLDSig' : 'JWS'} ${r.algorithm}, signed by ${leaf.subject}`);
+      } catch (e) {
+        if (e instanceof GatewayError) throw new CliError(`invalid: ${e.detail}`, EXIT.FAILURE);
+        throw e;
+      }
+    });
+}

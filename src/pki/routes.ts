@@ -1,0 +1,154 @@
+import type { FastifyInstance } from 'fastify';
+import { NotFoundError } from '../errors/index.ts';
+import './fastify-types.ts';
+import { PARTY_KINDS, type PartyKind } from './trust-types.ts';
+import type { TrustStore } from './trust-store.ts';
+
+/** Options of {@link adminRoutes}. */
+export interface AdminRoutesOptions {
+  trust: TrustStore;
+}
+
+const PEM_MAX = 64 * 1024;
+const partyIdSchema = { type: 'string', pattern: '^[A-Z]{2}:[A-Z0-9][A-Z0-9-]{0,31}$', maxLength: 35 } as const;
+const keyIdSchema = { type: 'string', pattern: '^[A-Za-z0-9_:-]{43,95}$', maxLength: 95 } as const;
+const dateTime = { type: 'string', format: 'date-time' } as const;
+
+const problem = {
+  type: 'object',
+  properties: {
+    type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' },
+    instance: { type: 'string' }, code: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, path: { type: 'string' } } } },
+  },
+} as const;
+
+const party = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, name: { type: 'string' }, kind: { type: 'string', enum: [...PARTY_KINDS] },
+    contact: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, createdAt: dateTime,
+  },
+  required: ['id', 'name', 'kind', 'roles'],
+} as const;
+
+const certificate = {
+  type: 'object',
+  properties: {
+    keyId: { type: 'string', description: 'base64url SHA-256 thumbprint of the certificate DER (RFC 9421 keyid, JWS kid)' },
+    partyId: { type: 'string' }, subject: { type: 'string' }, issuer: { type: 'string' }, serial: { type: 'string' },
+    issuerKeyId: { type: 'string' }, notBefore: dateTime, notAfter: dateTime, keyType: { type: 'string' }, keyBits: { type: 'integer' },
+    status: { type: 'string', enum: ['active', 'revoked'] }, revokedAt: dateTime, revocationReason: { type: 'string' },
+  },
+  required: ['keyId', 'partyId', 'status', 'notBefore', 'notAfter'],
+} as const;
+
+const authority = {
+  type: 'object',
+  properties: {
+    keyId: { type: 'string' }, partyId: { type: 'string' }, anchor: { type: 'boolean' }, subject: { type: 'string' },
+    notBefore: dateTime, notAfter: dateTime,
+  },
+} as const;
+
+const partyDetails = {
+  type: 'object',
+  properties: { ...party.properties, certificates: { type: 'array', items: certificate }, authorities: { type: 'array', items: authority } },
+  required: [...party.required, 'certificates', 'authorities'],
+} as const;
+
+const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 422: problem } as const;
+const signedAdmin = { signed: { roles: ['admin'] } };
+const tags = ['admin'];
+const SIGNED = 'Requires an RFC 9421 signed request (Signature-Input, Signature, Content-Digest) by a party with role admin; the response is signed by the gateway.';
+
+/**
+ * The partner admin API under `/v1/admin` (register parties and certificates, revoke, import
+ * CRLs). Every route requires an RFC 9421 signed call by a party with role `admin`
+ * (`config.signed`, enforced by the request-signatures plugin, which must be registered first).
+ */
+export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions): Promise<void> {
+  const { trust } = opts;
+
+  app.post<{ Body: { id: string; name: string; kind: PartyKind; contact?: string; roles?: string[]; certificates?: string[]; caCertificates?: string[] } }>(
+    '/v1/admin/partners', {
+      config: signedAdmin,
+      schema: {
+        tags, description: SIGNED, summary: 'Register a party with its certificate(s) and, optionally, its own CA certificates',
+        body: {
+          type: 'object', additionalProperties: false, required: ['id', 'name', 'kind'],
+          properties: {
+            id: partyIdSchema,
+            name: { type: 'string', minLength: 1, maxLength: 200 },
+            kind: { type: 'string', enum: [...PARTY_KINDS] },
+            contact: { type: 'string', maxLength: 500 },
+            roles: { type: 'array', maxItems: 16, items: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$', maxLength: 32 } },
+            certificates: { type: 'array', maxItems: 16, items: { type: 'string', minLength: 1, maxLength: PEM_MAX } },
+            caCertificates: { type: 'array', maxItems: 16, items: { type: 'string', minLength: 1, maxLength: PEM_MAX } },
+          },
+        },
+        response: { 201: partyDetails, ...errors },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await trust.registerParty(request.body)),
+  );
+
+  app.get('/v1/admin/partners', {
+    config: signedAdmin,
+    schema: {
+      tags, description: SIGNED, summary: 'List registered parties',
+      response: { 200: { type: 'object', properties: { parties: { type: 'array', items: party } }, required: ['parties'] }, ...errors },
+    },
+  }, async () => ({ parties: await trust.listParties() }));
+
+  app.get<{ Params: { id: string } }>('/v1/admin/partners/:id', {
+    config: signedAdmin,
+    schema: {
+      tags, description: SIGNED, summary: 'A party with its certificates and CA certificates',
+      params: { type: 'object', properties: { id: partyIdSchema }, required: ['id'] },
+      response: { 200: partyDetails, ...errors },
+    },
+  }, async (request) => {
+    const found = await trust.getParty(request.params.id);
+    if (!found) throw new NotFoundError({ detail: `no party ${request.params.id}` });
+    return found;
+  });
+
+  app.post<{ Params: { id: string }; Body: { certificate: string } }>('/v1/admin/partners/:id/certificates', {
+    config: signedAdmin,
+    schema: {
+      tags, description: SIGNED, summary: 'Add a certificate to a party (key rotation with overlap)',
+      params: { type: 'object', properties: { id: partyIdSchema }, required: ['id'] },
+      body: { type: 'object', additionalProperties: false, required: ['certificate'], properties: { certificate: { type: 'string', minLength: 1, maxLength: PEM_MAX } } },
+      response: { 201: certificate, ...errors },
+    },
+  }, async (request, reply) => reply.code(201).send(await trust.addCertificate(request.params.id, request.body.certificate)));
+
+  app.post<{ Params: { keyId: string }; Body: { reason?: string } }>('/v1/admin/certificates/:keyId/revoke', {
+    config: signedAdmin,
+    schema: {
+      tags, description: SIGNED, summary: 'Revoke a registered certificate now (body: {} or { reason })',
+      params: { type: 'object', properties: { keyId: keyIdSchema }, required: ['keyId'] },
+      body: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 100 } } },
+      response: { 200: certificate, ...errors },
+    },
+  }, async (request) => trust.revokeCertificate(request.params.keyId, request.body?.reason));
+
+  app.post<{ Body: { crl: string } }>('/v1/admin/crls', {
+    config: signedAdmin,
+    schema: {
+      tags, description: SIGNED, summary: 'Import a CRL (PEM or base64 DER) issued by a CA in the trust store',
+      body: { type: 'object', additionalProperties: false, required: ['crl'], properties: { crl: { type: 'string', minLength: 1, maxLength: 16 * 1024 * 1024 } } },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            issuerKeyId: { type: 'string' }, issuer: { type: 'string' }, thisUpdate: dateTime, nextUpdate: dateTime,
+            revokedSerials: { type: 'integer' }, newlyRevoked: { type: 'array', items: { type: 'string' } },
+          },
+        },
+        ...errors,
+      },
+    },
+  }, async (request) => trust.importCrl(request.body.crl));
+}

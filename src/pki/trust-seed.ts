@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { GATEWAY_PARTY_ID, type DevPkiResult } from './dev-pki.ts';
+import type { TrustStore } from './trust-store.ts';
+import type { PartyKind } from './trust-types.ts';
+import { readCertificates, thumbprint } from './x509.ts';
+
+/** What seeding did. */
+export interface SeedReport {
+  anchorAdded: boolean;
+  partiesAdded: string[];
+  certificatesAdded: string[];
+}
+
+/**
+ * Put the development PKI into the trust store (idempotent; for `npm start` and demos): its
+ * root CA as a global anchor, each demo party (KR:KCS = the gateway, role `admin`; other KR:*
+ * domestic agencies; the rest partner customs) and its current certificate. A certificate
+ * re-issued by `pki init` is added next to the old one (rotation with overlap).
+ */
+export async function seedDevTrust(trust: TrustStore, pki: DevPkiResult): Promise<SeedReport> {
+  const report: SeedReport = { anchorAdded: false, partiesAdded: [], certificatesAdded: [] };
+  const caPem = readFileSync(pki.caCertPath, 'utf8');
+  const caKeyId = thumbprint(readCertificates(caPem)[0]!);
+  const { rows } = await trust.db.query('SELECT 1 FROM trust_authorities WHERE key_id = $1', [caKeyId]);
+  if (!rows.length) {
+    await trust.addAuthority(caPem);
+    report.anchorAdded = true;
+  }
+  for (const files of Object.values(pki.parties)) {
+    const pem = readFileSync(files.certPath, 'utf8');
+    const keyId = thumbprint(readCertificates(pem)[0]!);
+    const kind: PartyKind = files.partyId === GATEWAY_PARTY_ID ? 'gateway' : files.partyId.startsWith('KR:') ? 'domestic-agency' : 'partner-customs';
+    if (!(await trust.getParty(files.partyId))) {
+      await trust.registerParty({
+        id: files.partyId, name: files.name, kind,
+        roles: files.partyId === GATEWAY_PARTY_ID ? ['admin'] : [], certificates: [pem],
+      });
+      report.partiesAdded.push(files.partyId);
+      report.certificatesAdded.push(keyId);
+    } else if (!(await trust.getCertificate(keyId))) {
+      await trust.addCertificate(files.partyId, pem);
+      report.certificatesAdded.push(keyId);
+    }
+  }
+  return report;
+}

@@ -1,0 +1,91 @@
+import type { KeyObject } from 'node:crypto';
+import { UntrustedCertificateError, type GatewayErrorOptions } from '../errors/index.ts';
+
+/** What kind of organisation a party is. */
+export type PartyKind = 'partner-customs' | 'domestic-agency' | 'gateway';
+
+/** The party kinds, for schemas and CLI choices. */
+export const PARTY_KINDS: readonly PartyKind[] = ['partner-customs', 'domestic-agency', 'gateway'];
+
+/** A registered party (`CC:AGENCY`). */
+export interface Party {
+  id: string;
+  name: string;
+  kind: PartyKind;
+  contact?: string;
+  /** Roles such as `admin` (may call the partner admin API). */
+  roles: string[];
+  createdAt: Date;
+}
+
+/** A party's registered end-entity certificate. */
+export interface CertificateRecord {
+  /** base64url SHA-256 thumbprint of the DER. */
+  keyId: string;
+  partyId: string;
+  subject: string;
+  issuer: string;
+  serial: string;
+  issuerKeyId: string;
+  notBefore: Date;
+  notAfter: Date;
+  keyType: string;
+  keyBits: number;
+  status: 'active' | 'revoked';
+  revokedAt?: Date;
+  revocationReason?: string;
+  der: Buffer;
+}
+
+/** A CA certificate in the trust store: an anchor, or an intermediate used to build paths. */
+export interface AuthorityRecord {
+  keyId: string;
+  /** Set when the CA vouches for one party only; global otherwise. */
+  partyId?: string;
+  anchor: boolean;
+  subject: string;
+  notBefore: Date;
+  notAfter: Date;
+  der: Buffer;
+}
+
+/** Why a certificate was not trusted (stable; also the `errors[].code` suffix `trust.<reason>`). */
+export type TrustFailureReason =
+  | 'unknown' | 'expired' | 'not-yet-valid' | 'revoked' | 'wrong-party' | 'weak-key'
+  | 'unknown-ca' | 'key-usage' | 'bad-certificate' | 'revocation-unavailable';
+
+/**
+ * A certificate is not trusted. Code `BXG_UNTRUSTED_CERTIFICATE`; `reason` says why, and is also
+ * given as `errors[0].code = trust.<reason>` so the problem+json names it.
+ */
+export class TrustError extends UntrustedCertificateError {
+  readonly reason: TrustFailureReason;
+  constructor(reason: TrustFailureReason, detail: string, options: Omit<GatewayErrorOptions, 'detail'> = {}) {
+    super({ ...options, detail, errors: options.errors ?? [{ code: `trust.${reason}`, message: detail }] });
+    this.reason = reason;
+  }
+}
+
+/** What `resolveSigner` is asked. At least one of `keyId` and `certificate` is needed. */
+export interface ResolveSignerInput {
+  /** The party the caller claims (envelope sender); a certificate of another party is refused. */
+  partyId?: string;
+  /** Key id (`keyid`, JWS `kid`): base64url SHA-256 thumbprint, or 64 hex digits. */
+  keyId?: string;
+  /** The signer's certificate (DER or PEM), e.g. from `x5c` or KeyInfo: a hint, checked like any other. */
+  certificate?: Uint8Array | string;
+  /** Intermediate certificates offered with it (DER), used only to build the path. */
+  chain?: Uint8Array[];
+  /** When the signature was made (`created`, signing time). Validity is checked then AND now. */
+  at: Date;
+}
+
+/** A trusted signer. */
+export interface ResolvedSigner {
+  party: Party;
+  /** The signer's certificate (registered, or issued by the party's own anchor). */
+  certificate: { keyId: string; der: Buffer; subject: string; serial: string; notBefore: Date; notAfter: Date };
+  publicKey: KeyObject;
+  /** Path from the certificate to its anchor (key ids, leaf first). */
+  path: string[];
+}
