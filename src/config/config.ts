@@ -26,6 +26,14 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Public base URL used in links (schemas, problem instances). */
   publicUrl: string;
+  /** Fetch CRLs from certificates' distribution points when none fresh is stored. */
+  revocationFetchCrls: boolean;
+  /** Ask OCSP responders named in certificates. */
+  revocationOcsp: boolean;
+  /** How long an OCSP answer is reused, in seconds. */
+  ocspMaxAgeSeconds: number;
+  /** Accept when a revocation source cannot be reached (default: refuse, fail closed). */
+  revocationSoftFail: boolean;
 }
 
 /** One environment variable the gateway reads: its documented default and parser. */

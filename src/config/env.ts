@@ -11,6 +11,12 @@ function int(min: number, max: number) {
   };
 }
 
+function bool(raw: string): boolean {
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new Error(`must be true or false, got "${raw}"`);
+}
+
 const text = (raw: string): string => {
   if (raw.trim() === '') throw new Error('must not be empty');
   return raw;
@@ -68,6 +74,13 @@ export const ENV_VARS: readonly EnvVar[] = [
       try { new URL(raw); } catch { throw new Error(`must be an absolute URL, got "${raw}"`); }
       return raw.replace(/\/+$/, '');
     },
+  },
+  { name: 'REVOCATION_FETCH_CRLS', key: 'revocationFetchCrls', description: "Fetch CRLs from certificates' distribution points", default: 'false', parse: bool },
+  { name: 'REVOCATION_OCSP', key: 'revocationOcsp', description: 'Check OCSP responders named in certificates', default: 'false', parse: bool },
+  { name: 'OCSP_MAX_AGE_SECONDS', key: 'ocspMaxAgeSeconds', description: 'How long an OCSP answer is reused', default: '300', parse: int(1, 86400) },
+  {
+    name: 'REVOCATION_SOFT_FAIL', key: 'revocationSoftFail', description: 'Accept when a CRL/OCSP source is unreachable (default refuse)',
+    default: 'false', parse: bool,
   },
 ];
 

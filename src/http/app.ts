@@ -8,6 +8,8 @@ import { parseJsonBody } from './json-body.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
+import { pkiPlugin } from './plugins/pki.ts';
+import type { DevPkiResult, Signer } from '../pki/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -30,6 +32,10 @@ export interface AppDependencies {
   db?: Database;
   /** Logger options or `false`; defaults to pino JSON at the configured level. */
   logger?: FastifyServerOptions['logger'];
+  /** The gateway's signer; by default loaded from CERTS_DIR. */
+  signer?: Signer;
+  /** A development PKI to seed into the trust store at start. */
+  devPki?: DevPkiResult;
 }
 
 /** Headers whose values must never reach a log line. */
@@ -92,6 +98,7 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   app.addReadinessCheck('database', async () => {
     if (!(await isMigrated(db))) throw new Error('database unreachable or not migrated');
   });
+  await app.register(pkiPlugin, { config, db, signer: deps.signer, devPki: deps.devPki });
 
   return app;
 }

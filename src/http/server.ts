@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.ts';
-import { buildApp } from './app.ts';
+import { buildApp, type AppDependencies } from './app.ts';
 
 /** A listening gateway and how to stop it. */
 export interface RunningServer {
@@ -13,9 +13,13 @@ export interface RunningServer {
 
 /**
  * Build the app and listen. With `handleSignals`, SIGTERM/SIGINT trigger a graceful stop.
+ * `deps` are passed to {@link buildApp} (e.g. a development PKI to seed the trust store with).
  */
-export async function startServer(config: Config, opts: { handleSignals?: boolean; warnings?: string[] } = {}): Promise<RunningServer> {
-  const app = await buildApp(config);
+export async function startServer(
+  config: Config,
+  opts: { handleSignals?: boolean; warnings?: string[]; deps?: AppDependencies } = {},
+): Promise<RunningServer> {
+  const app = await buildApp(config, opts.deps);
   for (const w of opts.warnings ?? []) app.log.warn(`insecure default: ${w}`);
   const url = await app.listen({ port: config.port, host: config.host });
   let stopping: Promise<void> | undefined;

@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config/index.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildApp } from '../../src/http/index.ts';
+import { initDevPki, type DevPkiResult } from '../../src/pki/index.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 /** A built (not listening) app on an isolated test database. */
@@ -8,7 +12,17 @@ export interface TestApp {
   app: FastifyInstance;
   config: Config;
   t: TestDatabase;
+  /** The development PKI the app trusts (its KR:KCS key is the gateway's). */
+  pki: DevPkiResult;
   close(): Promise<void>;
+}
+
+let devPki: Promise<DevPkiResult> | undefined;
+
+/** One development PKI per test process, in a temporary directory. */
+export function testDevPki(): Promise<DevPkiResult> {
+  devPki ??= initDevPki(mkdtempSync(join(tmpdir(), 'bxg-pki-')));
+  return devPki;
 }
 
 /** Build the app for `app.inject` tests; `overrides` adjust the configuration, `setup` adds test routes. */
@@ -17,12 +31,13 @@ export async function createTestApp(
   setup?: (app: FastifyInstance) => void | Promise<void>,
 ): Promise<TestApp> {
   const t = await createTestDatabase();
-  const { config } = loadConfig({ LOG_LEVEL: 'silent' }, overrides);
-  const app = await buildApp(config, { db: t.db, logger: false });
+  const pki = await testDevPki();
+  const { config } = loadConfig({ LOG_LEVEL: 'silent' }, { certsDir: pki.dir, ...overrides });
+  const app = await buildApp(config, { db: t.db, logger: false, devPki: pki });
   await setup?.(app);
   await app.ready();
   return {
-    app, config, t,
+    app, config, t, pki,
     async close() {
       await app.close();
       await t.cleanup();

@@ -9,13 +9,13 @@ export function register(program: Command): void {
     .option('--init-pki', 'create the development PKI first when no key exists (npm start does this)')
     .action(async (opts: { initPki?: boolean }) => {
       const { config, warnings } = loadConfig();
-      if (opts.initPki) {
-        const { initDevPki } = await import('../../pki/index.ts');
-        await initDevPki(config.certsDir);
-      }
       // Loaded on use, so `bxg --help` and other commands start fast.
+      const { initDevPki } = await import('../../pki/index.ts');
       const { startServer } = await import('../../http/index.ts');
-      const server = await startServer(config, { handleSignals: true, warnings });
+      // The development PKI is made (idempotent) and seeded into the trust store, so a fresh
+      // checkout has a signing key and demo partners.
+      const devPki = opts.initPki ? await initDevPki(config.certsDir) : undefined;
+      const server = await startServer(config, { handleSignals: true, warnings, deps: { devPki } });
       server.app.log.info({ url: server.url }, 'gateway listening');
       // Keep the process alive until a signal stops the server.
       await new Promise<void>(() => {});

@@ -3,13 +3,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/index.ts';
 import type { Database } from '../../db/index.ts';
 import { BadSignatureError, ForbiddenError } from '../../errors/index.ts';
-import '../../pki/fastify-types.ts';
-import type { SignedRouteConfig } from '../../pki/fastify-types.ts';
-import type { HttpSigner } from '../../pki/http-signature-sign.ts';
-import { signResponse } from '../../pki/http-signature-response.ts';
-import { verifyRequestSignature, type VerifiedRequestSignature } from '../../pki/http-signature-verify.ts';
-import { NonceStore } from '../../pki/nonce-store.ts';
-import type { TrustStore } from '../../pki/trust-store.ts';
+import {
+  NonceStore, signResponse, verifyRequestSignature,
+  type HttpSigner, type SignedRouteConfig, type TrustStore, type VerifiedRequestSignature,
+} from '../../pki/index.ts';
 
 /** Options of {@link requestSignatures}. */
 export interface RequestSignaturesOptions {
