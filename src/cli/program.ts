@@ -31,6 +31,9 @@ export function buildProgram(): Command {
     .description('Border Exchange Gateway: standards, signed exchange, shared border-risk data, audit')
     .version(pkg.version, '-V, --version')
     .showHelpAfterError()
+    // Program options are read only before the subcommand, so `-V/--version` cannot swallow
+    // `validate --version 1.0.0`; `bxg --version` still works.
+    .enablePositionalOptions()
     .exitOverride();
   for (const register of commands) register(program);
   // Subcommands inherit exitOverride so usage errors surface as exit code 2, not process.exit.

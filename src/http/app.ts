@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from '../config/index.ts';
 import { isMigrated, migrate, openDatabase, type Database } from '../db/index.ts';
 import { installErrorHandling } from './error-handler.ts';
-import { parseJsonBody } from './json-body.ts';
+import { loadRegistry, parseJson, standardsRoutes, type Registry } from '../standards/index.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
@@ -19,6 +19,8 @@ declare module 'fastify' {
     db: Database;
     /** The configuration the app was built with. */
     config: Config;
+    /** Every route registered (method and URL pattern), in registration order. */
+    routeList: Array<{ method: string; url: string; hidden: boolean }>;
   }
   interface FastifyRequest {
     /** The body exactly as received (Content-Digest, archive, signatures need the bytes). */
@@ -36,6 +38,8 @@ export interface AppDependencies {
   signer?: Signer;
   /** A development PKI to seed into the trust store at start. */
   devPki?: DevPkiResult;
+  /** The standards registry (schemas compiled); loaded from schemas/ and standards/ when absent. */
+  registry?: Registry;
 }
 
 /** Headers whose values must never reach a log line. */
@@ -66,6 +70,12 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
+  const routeList: FastifyInstance['routeList'] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (route) => {
+    const hidden = Boolean((route.schema as { hide?: boolean } | undefined)?.hide);
+    for (const method of [route.method].flat()) routeList.push({ method, url: route.url, hidden });
+  });
   app.decorate('db', db);
   app.decorate('config', config);
   app.addHook('onSend', async (request, reply) => {
@@ -81,7 +91,7 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     request.rawBody = body as Buffer;
     try {
-      done(null, parseJsonBody(request.rawBody, config.maxDepth));
+      done(null, parseJson(request.rawBody, { maxBytes: config.bodyLimit, maxDepth: config.maxDepth }));
     } catch (e) {
       done(e as Error, undefined);
     }
@@ -99,6 +109,9 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
     if (!(await isMigrated(db))) throw new Error('database unreachable or not migrated');
   });
   await app.register(pkiPlugin, { config, db, signer: deps.signer, devPki: deps.devPki });
+  // Every schema is compiled here, once; a missing xs:import fails the start.
+  const registry = deps.registry ?? loadRegistry();
+  await app.register(standardsRoutes, { registry, limits: { maxBytes: config.bodyLimit, maxDepth: config.maxDepth } });
 
   return app;
 }

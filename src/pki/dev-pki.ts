@@ -84,7 +84,14 @@ async function loadOrCreateKey(path: string, keyType: KeyType, written: string[]
     return loadPrivateKeyFile(path);
   }
   const key = await generatePrivateKey(keyType);
-  writePrivate(path, privateKeyPem(key), written);
+  try {
+    // 'wx': never overwrite a key another process wrote meanwhile (several instances starting at once).
+    writeFileSync(path, privateKeyPem(key), { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return loadPrivateKeyFile(path);
+    throw e;
+  }
+  written.push(path);
   return key;
 }
 

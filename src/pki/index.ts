@@ -24,6 +24,7 @@ export { createReceipt, verifyReceipt, receivedDigest, type Receipt, type Receip
   type ReceiptVerifyOptions } from './receipt.ts';
 export { detectDocumentForm, parseJsonDocument, signDocumentBytes, verifyDocumentBytes, documentSignerHints, checkChain,
   type DocumentForm } from './document-signature.ts';
+export { xmlTrustResolver, jwsTrustResolver, type DocumentTrustOptions } from './document-trust.ts';
 // Trust store, path validation, revocation (issue 4, trust half).
 export { TrustStore, type TrustStoreOptions, type RegisterPartyInput, type PartyDetails } from './trust-store.ts';
 export { TrustError, PARTY_KINDS, type Party, type PartyKind, type CertificateRecord, type AuthorityRecord,

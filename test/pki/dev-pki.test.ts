@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +78,17 @@ describe('initDevPki', () => {
     const cert = new X509Certificate(readFileSync(join(dir, 'parties', 'KR_KCS.cert.pem')));
     expect(cert.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
     expect(openssl('verify', '-CAfile', join(dir, 'ca.pem'), join(dir, 'parties', 'KR_KCS.cert.pem'))).toContain(': OK');
+  });
+
+  it('two runs at once on a fresh directory end with keys and certificates that match', async () => {
+    const dir = join(root, 'race');
+    await Promise.all([initDevPki(dir), initDevPki(dir)]);
+    for (const stem of ['KR_KCS', 'VN_GDVC']) {
+      const cert = new X509Certificate(readFileSync(join(dir, 'parties', `${stem}.cert.pem`)));
+      expect(cert.checkPrivateKey(createPrivateKey(readFileSync(join(dir, 'parties', `${stem}.key.pem`))))).toBe(true);
+      expect(openssl('verify', '-CAfile', join(dir, 'ca.pem'), join(dir, 'parties', `${stem}.cert.pem`))).toContain(': OK');
+    }
+    expect((await initDevPki(dir)).written).toEqual([]);
   });
 
   it('refuses an unknown key type with exit code 2', async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../src/http/index.ts';
 import { initDevPki, type DevPkiResult } from '../../src/pki/index.ts';
+import { loadRegistry, type Registry } from '../../src/standards/index.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
 /** A built (not listening) app on an isolated test database. */
@@ -18,6 +19,13 @@ export interface TestApp {
 }
 
 let devPki: Promise<DevPkiResult> | undefined;
+let registry: Registry | undefined;
+
+/** One standards registry per test process (compiling every schema takes about a second). */
+export function testRegistry(): Registry {
+  registry ??= loadRegistry();
+  return registry;
+}
 
 /** One development PKI per test process, in a temporary directory. */
 export function testDevPki(): Promise<DevPkiResult> {
@@ -33,7 +41,7 @@ export async function createTestApp(
   const t = await createTestDatabase();
   const pki = await testDevPki();
   const { config } = loadConfig({ LOG_LEVEL: 'silent' }, { certsDir: pki.dir, ...overrides });
-  const app = await buildApp(config, { db: t.db, logger: false, devPki: pki });
+  const app = await buildApp(config, { db: t.db, logger: false, devPki: pki, registry: testRegistry() });
   await setup?.(app);
   await app.ready();
   return {

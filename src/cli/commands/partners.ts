@@ -2,10 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
 import { migrate, openDatabase } from '../../db/index.ts';
-import { certificatesFromPkcs12 } from '../../pki/pkcs12-read.ts';
-import { TrustStore } from '../../pki/trust-store.ts';
-import { PARTY_KINDS, type PartyKind } from '../../pki/trust-types.ts';
-import { toPem } from '../../pki/cert-builder.ts';
+import { certificatesFromPkcs12, PARTY_KINDS, toPem, TrustStore, type PartyKind } from '../../pki/index.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { pkiCommand } from './pki.ts';
 

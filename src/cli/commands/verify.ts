@@ -2,8 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { GatewayError } from '../../errors/index.ts';
-import { checkChain, documentSignerHints, verifyDocumentBytes } from '../../pki/index.ts';
-import { parseCertificate, readCertificates } from '../../pki/x509.ts';
+import { checkChain, documentSignerHints, parseCertificate, readCertificates, verifyDocumentBytes } from '../../pki/index.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 
 /** Every certificate in the *.pem, *.crt, *.cer and *.der files directly inside `dir`. */

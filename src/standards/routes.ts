@@ -1,0 +1,261 @@
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join, relative, isAbsolute } from 'node:path';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { NotFoundError, UnsupportedMediaTypeError, InvalidRequestError } from '../errors/index.ts';
+import type { Registry, DocumentTypeEntry } from './registry.ts';
+import { buildKitZip, listExamples } from './kit.ts';
+import type { DocumentFormat } from './types.ts';
+import type { JsonLimits } from './json-intake.ts';
+
+/** Options of {@link standardsRoutes}. */
+export interface StandardsRoutesOptions {
+  registry: Registry;
+  /** Size and depth limits for POST /v1/validate (default 5 MiB, depth 64; give the app's BODY_LIMIT / MAX_DEPTH). */
+  limits?: JsonLimits;
+}
+
+const TYPE = { type: 'string', maxLength: 64, pattern: '^[a-z]+\\.[a-z]+(-[a-z]+)*$' } as const;
+const VERSION = { type: 'string', maxLength: 32, pattern: '^[0-9]{1,10}\\.[0-9]{1,10}\\.[0-9]{1,10}$' } as const;
+const typeVersionParams = { type: 'object', required: ['type', 'version'], properties: { type: TYPE, version: VERSION }, additionalProperties: false } as const;
+
+const links = {
+  type: 'object',
+  properties: {
+    self: { type: 'string' }, schemaJson: { type: 'string' }, schemaXsd: { type: 'string' },
+    examples: { type: 'string' }, conformance: { type: 'string' },
+  },
+} as const;
+
+const catalogueItem = {
+  type: 'object',
+  properties: {
+    type: { type: 'string' }, version: { type: 'string' }, status: { type: 'string' }, title: { type: 'string' },
+    summary: { type: 'string' }, namespace: { type: 'string' }, rootElement: { type: 'string' }, schemaId: { type: 'string' }, links,
+  },
+} as const;
+
+/** JSON Schema of the validation report (also used by the OpenAPI document). */
+export const reportSchema = {
+  type: 'object',
+  required: ['valid', 'documentType', 'version', 'format', 'errors'],
+  properties: {
+    valid: { type: 'boolean' },
+    documentType: { type: 'string' },
+    version: { type: 'string' },
+    format: { type: 'string', enum: ['xml', 'json'] },
+    errors: {
+      type: 'array',
+      maxItems: 100,
+      items: {
+        type: 'object',
+        required: ['code', 'message', 'path'],
+        properties: {
+          code: { type: 'string', description: 'schema.required, schema.unexpected, schema.type, schema.enum, schema.pattern, schema.length, schema.range, schema.format, schema.other, document.namespace, document.version, rule' },
+          message: { type: 'string' },
+          path: { type: 'string', description: 'JSON Pointer (JSON input) or XPath (XML input)' },
+          line: { type: 'integer' },
+          column: { type: 'integer' },
+          rule: { type: 'string' },
+          severity: { type: 'string', enum: ['warning'] },
+        },
+      },
+    },
+  },
+} as const;
+
+const binary = (description: string) => ({ description, type: 'string' }) as const;
+
+function base(e: DocumentTypeEntry): string {
+  return `/v1/standards/${e.type}/${e.version}`;
+}
+
+function linksOf(e: DocumentTypeEntry) {
+  const b = base(e);
+  return { self: b, schemaJson: `${b}/schema.json`, schemaXsd: `${b}/schema.xsd`, examples: `${b}/examples`, conformance: `${b}/conformance` };
+}
+
+function summary(e: DocumentTypeEntry) {
+  const d = e.descriptor;
+  return { type: e.type, version: e.version, status: d.status, title: d.title, summary: d.summary, namespace: e.namespace, rootElement: e.rootElement, schemaId: e.schemaId, links: linksOf(e) };
+}
+
+/** Media type of a file under schemas/ or examples/. */
+function mediaType(name: string): string | undefined {
+  if (name.endsWith('.schema.json')) return 'application/schema+json';
+  if (name.endsWith('.xsd') || name.endsWith('.xml')) return 'application/xml';
+  if (name.endsWith('.json')) return 'application/json';
+  return undefined;
+}
+
+/**
+ * A file below `root` named by URL path segments, or undefined: plain segments only (no `..`,
+ * no empty or dot segments, no odd characters), symlinks resolved and still inside `root`.
+ */
+export function safeFile(root: string, segments: string[]): string | undefined {
+  if (segments.length === 0 || segments.length > 8) return undefined;
+  if (!segments.every((s) => /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/.test(s) && s !== '..' && !s.includes('..'))) return undefined;
+  const p = join(root, ...segments);
+  if (!existsSync(p)) return undefined;
+  let real: string;
+  try { real = realpathSync(p); } catch { return undefined; }
+  const rel = relative(realpathSync(root), real);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || !statSync(real).isFile()) return undefined;
+  return real;
+}
+
+function sendSchemaFile(reply: FastifyReply, root: string, segments: string[]): FastifyReply {
+  const name = segments.at(-1) ?? '';
+  const type = mediaType(name);
+  const file = type && (name.endsWith('.xsd') || name.endsWith('.schema.json')) ? safeFile(root, segments) : undefined;
+  if (!file || !type) throw new NotFoundError({ detail: `no schema file /${segments.join('/')}` });
+  return reply.type(type).header('cache-control', 'public, max-age=300').send(readFileSync(file));
+}
+
+function formatOf(contentType: string | undefined): DocumentFormat | undefined {
+  const ct = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (ct === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(ct)) return 'json';
+  if (ct === 'application/xml' || ct === 'text/xml' || /^application\/[a-z0-9.+-]+\+xml$/.test(ct)) return 'xml';
+  return undefined;
+}
+
+/**
+ * The standards API as a Fastify plugin: catalogue, descriptors, schemas (with the common ones
+ * reachable by the relative URLs the XSDs import and under `/v1/schemas/`, mirroring the JSON
+ * `$id` paths), examples, the conformance kit as a zip, and `POST /v1/validate`.
+ * The app registers content-type parsers that hand XML (and preferably JSON) bodies over as
+ * Buffers; a pre-parsed JSON body is accepted too (then `request.rawBody` is used when present).
+ */
+export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async (app, { registry, limits }) => {
+  const find = (type: string, version: string): DocumentTypeEntry => {
+    const e = registry.get(type, version);
+    if (!e) throw new NotFoundError({ detail: `no document type ${type} ${version}` });
+    return e;
+  };
+
+  app.get('/v1/standards', {
+    schema: {
+      tags: ['standards'], summary: 'Catalogue of document types and versions',
+      response: { 200: { type: 'object', properties: { types: { type: 'array', items: catalogueItem } } } },
+    },
+  }, async () => ({ types: registry.list().map(summary) }));
+
+  app.get<{ Params: { type: string; version: string } }>('/v1/standards/:type/:version', {
+    schema: {
+      tags: ['standards'], summary: 'Descriptor of one document type version, with links', params: typeVersionParams,
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            ...catalogueItem.properties,
+            descriptor: { type: 'object', additionalProperties: true },
+            rules: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, statement: { type: 'string' }, severity: { type: 'string' } } } },
+            codelists: { type: 'array', items: { type: 'object', additionalProperties: true } },
+          },
+        },
+      },
+    },
+  }, async (req) => {
+    const e = find(req.params.type, req.params.version);
+    return {
+      ...summary(e), descriptor: e.descriptor,
+      rules: e.rules.map(({ id, statement, severity }) => ({ id, statement, severity })), codelists: e.codelists,
+    };
+  });
+
+  app.get<{ Params: { type: string; version: string } }>('/v1/standards/:type/:version/schema.json', {
+    schema: { tags: ['standards'], summary: 'JSON Schema (2020-12), application/schema+json', params: typeVersionParams, response: { 200: binary('the JSON Schema') } },
+  }, async (req, reply) => {
+    const e = find(req.params.type, req.params.version);
+    return reply.type('application/schema+json').send(readFileSync(e.jsonSchemaPath));
+  });
+
+  app.get<{ Params: { type: string; version: string } }>('/v1/standards/:type/:version/schema.xsd', {
+    schema: { tags: ['standards'], summary: 'XSD 1.0 (its xs:import of the common schema resolves against this URL)', params: typeVersionParams, response: { 200: binary('the XSD') } },
+  }, async (req, reply) => {
+    const e = find(req.params.type, req.params.version);
+    return reply.type('application/xml').send(readFileSync(e.xsdPath));
+  });
+
+  // `schema.xsd` imports `../../common/1.0.0/common.xsd`, which resolves to /v1/standards/common/1.0.0/common.xsd.
+  app.get<{ Params: { type: string; version: string; file: string } }>('/v1/standards/:type/:version/:file', {
+    schema: {
+      tags: ['standards'], summary: 'A schema file by name (e.g. the common XSD an XSD imports)',
+      params: { type: 'object', required: ['type', 'version', 'file'], properties: { type: { type: 'string', maxLength: 64, pattern: '^[a-z.-]+$' }, version: VERSION, file: { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]*$' } } },
+      response: { 200: binary('the schema file') },
+    },
+  }, async (req, reply) => sendSchemaFile(reply, registry.schemasDir, [req.params.type, req.params.version, req.params.file]));
+
+  app.get<{ Params: { '*': string } }>('/v1/schemas/*', {
+    schema: { tags: ['standards'], summary: 'The schemas/ tree, read-only (paths mirror the JSON Schema $id URLs)', response: { 200: binary('the schema file') } },
+  }, async (req, reply) => sendSchemaFile(reply, registry.schemasDir, req.params['*'].split('/')));
+
+  app.get<{ Params: { type: string; version: string } }>('/v1/standards/:type/:version/examples', {
+    schema: {
+      tags: ['standards'], summary: 'Examples in both forms', params: typeVersionParams,
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            examples: {
+              type: 'array',
+              items: { type: 'object', properties: { name: { type: 'string' }, format: { type: 'string' }, mediaType: { type: 'string' }, url: { type: 'string' }, content: { type: 'string' } } },
+            },
+          },
+        },
+      },
+    },
+  }, async (req) => {
+    const e = find(req.params.type, req.params.version);
+    return {
+      examples: listExamples(e).map((x) => ({
+        name: x.name, format: x.format, mediaType: x.format === 'xml' ? 'application/xml' : 'application/json',
+        url: `${base(e)}/examples/${x.name}`, content: readFileSync(x.path, 'utf8'),
+      })),
+    };
+  });
+
+  app.get<{ Params: { type: string; version: string; name: string } }>('/v1/standards/:type/:version/examples/:name', {
+    schema: {
+      tags: ['standards'], summary: 'One example file',
+      params: { type: 'object', required: ['type', 'version', 'name'], properties: { type: TYPE, version: VERSION, name: { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]*\\.(xml|json)$' } } },
+      response: { 200: binary('the example') },
+    },
+  }, async (req, reply) => {
+    const e = find(req.params.type, req.params.version);
+    const file = safeFile(join(e.standardsPath, 'examples'), [req.params.name]);
+    if (!file) throw new NotFoundError({ detail: `no example ${req.params.name}` });
+    return reply.type(mediaType(file)!).send(readFileSync(file));
+  });
+
+  app.get<{ Params: { type: string; version: string } }>('/v1/standards/:type/:version/conformance', {
+    schema: { tags: ['standards'], summary: 'Conformance kit (schemas, examples, vectors) as one zip', params: typeVersionParams, response: { 200: binary('application/zip') } },
+  }, async (req, reply) => {
+    const e = find(req.params.type, req.params.version);
+    return reply.type('application/zip')
+      .header('content-disposition', `attachment; filename="bxg-conformance-${e.type}-${e.version}.zip"`)
+      .send(Buffer.from(buildKitZip(registry, e)));
+  });
+
+  app.post<{ Querystring: { type?: string; version?: string } }>('/v1/validate', {
+    schema: {
+      tags: ['standards'],
+      summary: 'Validate an XML or JSON document: schema + business rules. 200 with the report whatever the verdict; 4xx only when it cannot be validated.',
+      querystring: { type: 'object', properties: { type: TYPE, version: VERSION }, additionalProperties: false },
+      consumes: ['application/xml', 'text/xml', 'application/json'],
+      // Documentation only: any body passes this schema; the document is validated by the handler.
+      body: { description: 'The document to validate: XML (application/xml, text/xml) or JSON (application/json).' },
+      response: { 200: reportSchema },
+    },
+  }, async (req) => {
+    const format = formatOf(req.headers['content-type']);
+    if (!format) throw new UnsupportedMediaTypeError({ detail: 'send application/xml, text/xml or application/json' });
+    const { type, version } = req.query;
+    if (version && !type) throw new InvalidRequestError({ detail: 'version given without type' });
+    const raw = (req as { rawBody?: Buffer }).rawBody;
+    const body: unknown = req.body;
+    if (Buffer.isBuffer(body)) return registry.validate({ body, format, type, version, limits });
+    if (raw) return registry.validate({ body: raw, format, type, version, limits });
+    if (format === 'json' && body !== undefined) return registry.validateJson(body, { type, version });
+    throw new InvalidRequestError({ detail: 'empty body' });
+  });
+};
