@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ConflictError } from '../errors/index.ts';
 import { GATEWAY_PARTY_ID, type DevPkiResult } from './dev-pki.ts';
 import type { TrustStore } from './trust-store.ts';
 import type { PartyKind } from './trust-types.ts';
@@ -17,28 +18,42 @@ export interface SeedReport {
  * domestic agencies; the rest partner customs) and its current certificate. A certificate
  * re-issued by `pki init` is added next to the old one (rotation with overlap).
  */
+/**
+ * Run one seeding step; a unique violation means another instance starting at the same moment
+ * seeded it first, which is the outcome wanted.
+ */
+async function unlessSeeded(step: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await step();
+    return true;
+  } catch (e) {
+    if (e instanceof ConflictError) return false;
+    throw e;
+  }
+}
+
 export async function seedDevTrust(trust: TrustStore, pki: DevPkiResult): Promise<SeedReport> {
   const report: SeedReport = { anchorAdded: false, partiesAdded: [], certificatesAdded: [] };
   const caPem = readFileSync(pki.caCertPath, 'utf8');
   const caKeyId = thumbprint(readCertificates(caPem)[0]!);
   const { rows } = await trust.db.query('SELECT 1 FROM trust_authorities WHERE key_id = $1', [caKeyId]);
-  if (!rows.length) {
-    await trust.addAuthority(caPem);
-    report.anchorAdded = true;
-  }
+  if (!rows.length) report.anchorAdded = await unlessSeeded(() => trust.addAuthority(caPem));
   for (const files of Object.values(pki.parties)) {
     const pem = readFileSync(files.certPath, 'utf8');
     const keyId = thumbprint(readCertificates(pem)[0]!);
     const kind: PartyKind = files.partyId === GATEWAY_PARTY_ID ? 'gateway' : files.partyId.startsWith('KR:') ? 'domestic-agency' : 'partner-customs';
     if (!(await trust.getParty(files.partyId))) {
-      await trust.registerParty({
+      const added = await unlessSeeded(() => trust.registerParty({
         id: files.partyId, name: files.name, kind,
         roles: files.partyId === GATEWAY_PARTY_ID ? ['admin'] : [], certificates: [pem],
-      });
-      report.partiesAdded.push(files.partyId);
-      report.certificatesAdded.push(keyId);
-    } else if (!(await trust.getCertificate(keyId))) {
-      await trust.addCertificate(files.partyId, pem);
+      }));
+      if (added) {
+        report.partiesAdded.push(files.partyId);
+        report.certificatesAdded.push(keyId);
+        continue;
+      }
+    }
+    if (!(await trust.getCertificate(keyId)) && (await unlessSeeded(() => trust.addCertificate(files.partyId, pem)))) {
       report.certificatesAdded.push(keyId);
     }
   }

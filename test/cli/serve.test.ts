@@ -8,18 +8,33 @@ import { readMigrations } from '../../src/db/index.ts';
 import { startServe, waitForOk } from '../support/cli.ts';
 
 describe('bxg serve (a real process)', () => {
-  it('answers /health within 20 s, warns about insecure defaults, and stops cleanly on SIGTERM', async () => {
+  it('like npm start: answers /health within 20 s, ready with its dev PKI, warns about insecure defaults, stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bxg-serve-'));
-    const env: NodeJS.ProcessEnv = process.env.DATABASE_URL ? {} : { DATA_DIR: dir };
-    const server = await startServe({ ...env, DATABASE_URL: '' });
+    // The embedded database on disk and a fresh development PKI, as `npm start` on a new checkout.
+    const server = await startServe({ DATABASE_URL: '', DATA_DIR: join(dir, 'data'), CERTS_DIR: join(dir, 'certs') }, ['--init-pki']);
     try {
       const ms = await waitForOk(`${server.url}/health`, 20_000);
       expect(ms).toBeLessThan(20_000);
       const ready = await fetch(`${server.url}/ready`);
       expect(ready.status).toBe(200);
-      expect(server.output()).toMatch(/insecure default: DATA_DIR/);
+      expect(await ready.json()).toMatchObject({ checks: { database: 'ok', 'signing-key': 'ok' } });
+      expect(server.output()).toMatch(/insecure default: --init-pki: the development PKI/);
       expect(await server.stop()).toBe(0);
       expect(server.output()).toMatch(/shutting down/);
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without a signing key it serves /health but is not ready (fail closed)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bxg-serve-'));
+    const server = await startServe({ DATABASE_URL: '', DATA_DIR: 'memory://', CERTS_DIR: join(dir, 'none') });
+    try {
+      await waitForOk(`${server.url}/health`, 30_000);
+      const ready = await fetch(`${server.url}/ready`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { code: string }).code).toBe('BXG_NOT_READY');
     } finally {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -35,9 +50,14 @@ describe('bxg serve (a real process)', () => {
     await admin.query(`CREATE DATABASE ${name}`);
     const url = new URL(base);
     url.pathname = `/${name}`;
-    const servers = await Promise.all([startServe({ DATABASE_URL: url.href }), startServe({ DATABASE_URL: url.href })]);
+    // Both also make (or find) the same development PKI and seed it into the trust store at once.
+    const certs = mkdtempSync(join(tmpdir(), 'bxg-certs-'));
+    const env = { DATABASE_URL: url.href, CERTS_DIR: certs };
+    const servers = await Promise.all([startServe(env, ['--init-pki']), startServe(env, ['--init-pki'])]);
     try {
-      await Promise.all(servers.map((s) => waitForOk(`${s.url}/ready`, 30_000)));
+      await Promise.all(servers.map((s) => waitForOk(`${s.url}/ready`, 60_000).catch((e: Error) => {
+        throw new Error(`${e.message}\n${s.output()}`);
+      })));
       const c = new pg.Client({ connectionString: url.href });
       await c.connect();
       const { rows } = await c.query('SELECT version FROM bxg_migrations ORDER BY version');
@@ -47,6 +67,7 @@ describe('bxg serve (a real process)', () => {
       await Promise.all(servers.map((s) => s.stop()));
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
+      rmSync(certs, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 });

@@ -15,6 +15,7 @@ export function register(program: Command): void {
       // The development PKI is made (idempotent) and seeded into the trust store, so a fresh
       // checkout has a signing key and demo partners.
       const devPki = opts.initPki ? await initDevPki(config.certsDir) : undefined;
+      if (devPki) warnings.push(`--init-pki: the development PKI in ${config.certsDir} and its demo partners are trusted; never in production`);
       const server = await startServer(config, { handleSignals: true, warnings, deps: { devPki } });
       server.app.log.info({ url: server.url }, 'gateway listening');
       // Keep the process alive until a signal stops the server.
