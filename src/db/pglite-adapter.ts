@@ -1,5 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { DatabaseUnavailableError } from '../errors/index.ts';
 import type { Database, QueryResult } from './database.ts';
 import { mapDatabaseError } from './sqlstate.ts';
 
@@ -30,11 +32,54 @@ async function run<Row>(db: Runner, sql: string, params?: readonly unknown[]): P
   }
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite has no locking of its own: two processes on one data directory corrupt it. Take a
+ * lock file holding our pid; a lock left by a dead process is taken over.
+ * @returns a function that releases the lock.
+ */
+function lockDataDir(dir: string): () => void {
+  const file = join(dir, 'bxg.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = Number(readFileSync(file, 'utf8').trim());
+      if (holder && holder !== process.pid && processAlive(holder)) {
+        throw new DatabaseUnavailableError({
+          detail: `the embedded database in ${dir} is in use by process ${holder}; stop it first, or use DATABASE_URL (PostgreSQL) for several processes`,
+        });
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new DatabaseUnavailableError({ detail: `cannot lock the embedded database in ${dir}` });
+}
+
 /** Open the embedded PGlite database behind the {@link Database} interface. */
 export async function createPgliteDatabase(options: PgliteOptions): Promise<Database> {
   const inMemory = options.dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(options.dataDir, { recursive: true });
-  const db = await PGlite.create(options.dataDir, options.template ? { loadDataDir: options.template } : {});
+  const unlock = inMemory ? () => {} : lockDataDir(options.dataDir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(options.dataDir, options.template ? { loadDataDir: options.template } : {});
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   let closed = false;
   return {
     kind: 'pglite',
@@ -52,7 +97,11 @@ export async function createPgliteDatabase(options: PgliteOptions): Promise<Data
     async close() {
       if (closed) return;
       closed = true;
-      await db.close();
+      try {
+        await db.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }

@@ -251,10 +251,9 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
     if (!format) throw new UnsupportedMediaTypeError({ detail: 'send application/xml, text/xml or application/json' });
     const { type, version } = req.query;
     if (version && !type) throw new InvalidRequestError({ detail: 'version given without type' });
-    const raw = (req as { rawBody?: Buffer }).rawBody;
     const body: unknown = req.body;
     if (Buffer.isBuffer(body)) return registry.validate({ body, format, type, version, limits });
-    if (raw) return registry.validate({ body: raw, format, type, version, limits });
+    // The app's JSON parser has already applied the size, depth and key checks: parse once.
     if (format === 'json' && body !== undefined) return registry.validateJson(body, { type, version });
     throw new InvalidRequestError({ detail: 'empty body' });
   });

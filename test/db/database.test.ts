@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, cpSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, InvalidRequestError } from '../../src/errors/index.ts';
+import { ConflictError, DatabaseUnavailableError, InvalidRequestError } from '../../src/errors/index.ts';
 import { migrate, readMigrations, MIGRATIONS_DIR, MigrationError, isMigrated, openDatabase } from '../../src/db/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
@@ -80,6 +80,24 @@ describe('embedded database on disk', () => {
       const { rows } = await b.query<{ value: string }>('SELECT value FROM gateway_settings WHERE key = $1', ['persist']);
       expect(rows[0]?.value).toBe('yes');
       await b.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a second process on the same data directory (PGlite would corrupt it)', async () => {
+    if (process.env.DATABASE_URL) return;
+    const dir = mkdtempSync(join(tmpdir(), 'bxg-data-'));
+    try {
+      // A live process (our parent) holds the lock: opening must be refused, not shared.
+      writeFileSync(join(dir, 'bxg.lock'), String(process.ppid));
+      const err = await openDatabase({ dataDir: dir }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DatabaseUnavailableError);
+      expect((err as Error).message).toMatch(/in use by process/);
+      // A lock left by a process that no longer exists is taken over.
+      writeFileSync(join(dir, 'bxg.lock'), '999999999');
+      const db = await openDatabase({ dataDir: dir });
+      await db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
