@@ -59,7 +59,9 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   if (ownsDb) await migrate(db);
 
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, redact: REDACT },
+    // Given logger options (tests, embedding) still get the redaction list.
+    logger: deps.logger === false ? false
+      : { level: config.logLevel, ...(typeof deps.logger === 'object' ? deps.logger : {}), redact: REDACT },
     bodyLimit: config.bodyLimit,
     genReqId: (req) => {
       // Accept a caller's id only when it is short and plain, so it cannot forge log lines.
