@@ -12,57 +12,14 @@ import { DOMParser } from '@xmldom/xmldom';
 import { flattenedVerify } from 'jose';
 import { createSigner, createTestPki, jsonSigningPayload, JWS_ALGORITHMS, signJsonDocument, signXml, verifyJsonDocument, verifyXmlSignatureSync } from '../src/pki/index.ts';
 import { parseXml } from '../src/xml/index.ts';
+import { measure, type Measured } from './measure.ts';
 import { profileSignedXml } from '../test/pki/support/xml-crypto-profile.ts';
 import { sampleJson } from '../test/pki/support/json-fixtures.ts';
 import { sampleXml } from '../test/pki/support/xml-fixtures.ts';
 
-interface Row {
+interface Row extends Measured {
   what: string;
   bytes: number;
-  /** Operations per wall-clock second. */
-  perSecond: number;
-  /** Operations per second of this process's CPU time: the one-core figure on a shared machine. */
-  perCpuSecond: number;
-  microseconds: number;
-}
-
-type Measured = Omit<Row, 'what' | 'bytes'>;
-
-function report(elapsedNs: bigint, cpu: NodeJS.CpuUsage, n: number): Measured {
-  const seconds = Number(elapsedNs) / 1e9;
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { perSecond: n / seconds, perCpuSecond: n / cpuSeconds, microseconds: (cpuSeconds / n) * 1e6 };
-}
-
-/** Run `fn` for about `ms` milliseconds after a warm-up. */
-function measure(fn: () => void, ms = 1200): Measured {
-  for (let i = 0; i < 200; i++) fn();
-  let n = 0;
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  const limit = BigInt(ms) * 1_000_000n;
-  let elapsed = 0n;
-  while (elapsed < limit) {
-    for (let i = 0; i < 50; i++) fn();
-    n += 50;
-    elapsed = process.hrtime.bigint() - start;
-  }
-  return report(elapsed, process.cpuUsage(cpu), n);
-}
-
-async function measureAsync(fn: () => Promise<unknown>, ms = 1200): Promise<Measured> {
-  for (let i = 0; i < 200; i++) await fn();
-  let n = 0;
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  const limit = BigInt(ms) * 1_000_000n;
-  let elapsed = 0n;
-  while (elapsed < limit) {
-    for (let i = 0; i < 50; i++) await fn();
-    n += 50;
-    elapsed = process.hrtime.bigint() - start;
-  }
-  return report(elapsed, process.cpuUsage(cpu), n);
 }
 
 /** Measure and print the table; returns the rows. */
@@ -71,8 +28,8 @@ export async function run(): Promise<Row[]> {
   const signer = createSigner(party.key, party.certDer);
   const trusted = { publicKey: party.publicKey, certificate: party.certDer };
   const rows: Row[] = [];
-  const add = (what: string, bytes: number, fn: () => void) => rows.push({ what, bytes, ...measure(fn) });
-  const addAsync = async (what: string, bytes: number, fn: () => Promise<unknown>) => rows.push({ what, bytes, ...(await measureAsync(fn)) });
+  const add = async (what: string, bytes: number, fn: () => unknown) => rows.push({ what, bytes, ...(await measure(fn)) });
+  
   const ec = { key: party.key, dsaEncoding: 'ieee-p1363' } as const;
   const ecPub = { key: party.publicKey, dsaEncoding: 'ieee-p1363' } as const;
 
@@ -80,12 +37,12 @@ export async function run(): Promise<Row[]> {
   const xml = sampleXml(5 * 1024);
   const signedXml = signXml(xml, signer);
   const rawSig = sign('sha256', xml, ec);
-  add('XML: node:crypto ECDSA sign (raw bytes)', xml.length, () => sign('sha256', xml, ec));
-  add('XML: node:crypto ECDSA verify (raw bytes)', xml.length, () => verify('sha256', xml, ecPub, rawSig));
-  add('XML: bxg sign (guard, parse, c14n, sign)', xml.length, () => signXml(xml, signer));
+  await add('XML: node:crypto ECDSA sign (raw bytes)', xml.length, () => sign('sha256', xml, ec));
+  await add('XML: node:crypto ECDSA verify (raw bytes)', xml.length, () => verify('sha256', xml, ecPub, rawSig));
+  await add('XML: bxg sign (guard, parse, c14n, sign)', xml.length, () => signXml(xml, signer));
   const parsed = parseXml(signedXml);
-  add('XML: bxg verify (parsed document)', signedXml.length, () => verifyXmlSignatureSync(parsed, trusted));
-  add('XML: bxg parse + verify', signedXml.length, () => {
+  await add('XML: bxg verify (parsed document)', signedXml.length, () => verifyXmlSignatureSync(parsed, trusted));
+  await add('XML: bxg parse + verify', signedXml.length, () => {
     const d = parseXml(signedXml);
     try { verifyXmlSignatureSync(d, trusted); } finally { d.dispose(); }
   });
@@ -93,12 +50,12 @@ export async function run(): Promise<Row[]> {
   const xmlText = xml.toString('utf8');
   const signedText = signedXml.toString('utf8');
   const keyPem = party.key.export({ type: 'pkcs8', format: 'pem' }) as string;
-  add('XML: xml-crypto sign', xml.length, () => {
+  await add('XML: xml-crypto sign', xml.length, () => {
     const sx = profileSignedXml({ privateKey: keyPem, publicCert: party.certPem, signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256', canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#' });
     sx.addReference({ xpath: '/*', isEmptyUri: true, transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', 'http://www.w3.org/2001/10/xml-exc-c14n#'], digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256' });
     sx.computeSignature(xmlText, { prefix: 'ds', location: { reference: '/*', action: 'append' } });
   });
-  add('XML: xml-crypto parse + verify', signedXml.length, () => {
+  await add('XML: xml-crypto parse + verify', signedXml.length, () => {
     const doc = new DOMParser().parseFromString(signedText, 'text/xml');
     const sig = doc.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'Signature')[0]!;
     const sx = profileSignedXml({ publicCert: party.certPem, getCertFromKeyInfo: () => null });
@@ -111,14 +68,14 @@ export async function run(): Promise<Row[]> {
   const jsonBytes = Buffer.from(JSON.stringify(json));
   const signedJson = signJsonDocument(json, signer);
   const rawJsonSig = sign('sha256', jsonBytes, ec);
-  add('JSON: node:crypto ECDSA sign (raw bytes)', jsonBytes.length, () => sign('sha256', jsonBytes, ec));
-  add('JSON: node:crypto ECDSA verify (raw bytes)', jsonBytes.length, () => verify('sha256', jsonBytes, ecPub, rawJsonSig));
-  add('JSON: bxg sign (RFC 8785 + JWS ES256)', jsonBytes.length, () => signJsonDocument(json, signer));
-  await addAsync('JSON: bxg verify (default: checks + node:crypto)', jsonBytes.length, () => verifyJsonDocument(signedJson, trusted));
-  await addAsync('JSON: bxg verify (engine jose)', jsonBytes.length, () => verifyJsonDocument(signedJson, trusted, { engine: 'jose' }));
+  await add('JSON: node:crypto ECDSA sign (raw bytes)', jsonBytes.length, () => sign('sha256', jsonBytes, ec));
+  await add('JSON: node:crypto ECDSA verify (raw bytes)', jsonBytes.length, () => verify('sha256', jsonBytes, ecPub, rawJsonSig));
+  await add('JSON: bxg sign (RFC 8785 + JWS ES256)', jsonBytes.length, () => signJsonDocument(json, signer));
+  await add('JSON: bxg verify (default: checks + node:crypto)', jsonBytes.length, () => verifyJsonDocument(signedJson, trusted));
+  await add('JSON: bxg verify (engine jose)', jsonBytes.length, () => verifyJsonDocument(signedJson, trusted, { engine: 'jose' }));
   const flattened = { ...signedJson.signature, payload: jsonSigningPayload(signedJson).toString('base64url') };
-  await addAsync('JSON: jose flattenedVerify alone (payload ready)', jsonBytes.length, () => flattenedVerify(flattened, party.publicKey, { algorithms: [...JWS_ALGORITHMS] }));
-  add('JSON: RFC 8785 canonicalize alone', jsonBytes.length, () => jsonSigningPayload(signedJson));
+  await add('JSON: jose flattenedVerify alone (payload ready)', jsonBytes.length, () => flattenedVerify(flattened, party.publicKey, { algorithms: [...JWS_ALGORITHMS] }));
+  await add('JSON: RFC 8785 canonicalize alone', jsonBytes.length, () => jsonSigningPayload(signedJson));
 
   // On a shared machine wall-clock rates drop with others' load; CPU-time rates are the one-core figure.
   const fmt = (n: number) => Math.round(n).toLocaleString('en');
