@@ -17,7 +17,7 @@ export default tseslint.config(
   },
   {
     // The CLI and benchmarks talk to a terminal on purpose.
-    files: ['src/cli/**', 'bench/**', 'bin/**'],
+    files: ['src/cli/**', 'bench/**', 'bin/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -10,8 +10,6 @@ export interface DatabaseOptions {
   poolMax?: number;
   /** PostgreSQL schema to use (search_path); tests isolate themselves with it. */
   schema?: string;
-  /** PGlite data-directory dump to start from (tests). */
-  pgliteTemplate?: Blob;
 }
 
 /** Open the configured database: PostgreSQL when a URL is given, PGlite otherwise. */
@@ -19,5 +17,5 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.databaseUrl) {
     return createPgDatabase({ url: options.databaseUrl, poolMax: options.poolMax, schema: options.schema });
   }
-  return createPgliteDatabase({ dataDir: options.dataDir, template: options.pgliteTemplate });
+  return createPgliteDatabase({ dataDir: options.dataDir });
 }

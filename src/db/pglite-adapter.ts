@@ -1,7 +1,8 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { DatabaseUnavailableError } from '../errors/index.ts';
+import { readPgliteTemplate } from './pglite-template.ts';
 import type { Database, QueryResult } from './database.ts';
 import { mapDatabaseError } from './sqlstate.ts';
 
@@ -9,8 +10,6 @@ import { mapDatabaseError } from './sqlstate.ts';
 export interface PgliteOptions {
   /** A directory, or `memory://` for a throw-away database. */
   dataDir: string;
-  /** A data directory dump (`dumpDataDir()`) to start from; skips initdb (tests). */
-  template?: Blob | File;
 }
 
 type Runner = Pick<PGlite, 'query' | 'exec'>;
@@ -75,7 +74,10 @@ export async function createPgliteDatabase(options: PgliteOptions): Promise<Data
   const unlock = inMemory ? () => {} : lockDataDir(options.dataDir);
   let db: PGlite;
   try {
-    db = await PGlite.create(options.dataDir, options.template ? { loadDataDir: options.template } : {});
+    // A new directory starts from the fresh-cluster dump when there is one (skips initdb).
+    const isNew = inMemory || !existsSync(join(options.dataDir, 'PG_VERSION'));
+    const template = isNew ? readPgliteTemplate() : undefined;
+    db = await PGlite.create(options.dataDir, template ? { loadDataDir: template } : {});
   } catch (e) {
     unlock();
     throw e;

@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { inject } from 'vitest';
 import { migrate, openDatabase, type Database } from '../../src/db/index.ts';
 
 /** A database for one test file, and how to get rid of it. */
@@ -11,8 +9,6 @@ export interface TestDatabase {
   options: { databaseUrl?: string; dataDir: string; schema?: string };
   cleanup(): Promise<void>;
 }
-
-let template: Blob | undefined;
 
 /**
  * Open an isolated database: with DATABASE_URL, a fresh schema on that server (dropped by
@@ -38,10 +34,8 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
       await c.end();
     };
   } else {
-    const file = inject('pgliteTemplate');
-    if (file && !template) template = new Blob([readFileSync(file)]);
     options = { dataDir: 'memory://' };
-    db = await openDatabase({ ...options, pgliteTemplate: template });
+    db = await openDatabase(options);
   }
   if (opts.migrate !== false) await migrate(db);
   return {
@@ -52,11 +46,4 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
       await drop();
     },
   };
-}
-
-/** The PGlite template blob (undefined on PostgreSQL), for tests that open extra databases. */
-export function pgliteTemplate(): Blob | undefined {
-  const file = inject('pgliteTemplate');
-  if (file && !template) template = new Blob([readFileSync(file)]);
-  return template;
 }
