@@ -56,7 +56,7 @@ export function checkStandards(options: RegistryOptions = {}): { problems: strin
     if (!existsSync(join(e.standardsPath, 'CHANGELOG.md'))) problems.push(`${where}: no CHANGELOG.md`);
     for (const r of e.rules) {
       implemented.add(r.id);
-      if (!r.check) problems.push(`${where}: rule ${r.id} is listed in rules.json but not implemented in src/standards/rules/`);
+      if (!r.check) problems.push(`${where}: rule ${r.id} is listed in rules.json but has no implementation in src/standards/rules/`);
     }
     // Examples: both forms, valid, mapping to each other, lossless round trips.
     const examples = listExamples(e);

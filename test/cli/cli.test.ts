@@ -33,8 +33,8 @@ describe('bxg CLI basics', () => {
     expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
   });
 
-  it('db migrate applies the migrations, then reports up to date (the embedded database persists)', async () => {
-    if (process.env.DATABASE_URL) return; // this one is about the file-backed embedded database
+  // About the file-backed embedded database: skipped in the PostgreSQL pass.
+  it.skipIf(Boolean(process.env.DATABASE_URL))('db migrate applies the migrations, then reports up to date (the embedded database persists)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bxg-cli-'));
     try {
       const first = await runCli(['db', 'migrate'], { env: { DATA_DIR: dir } });

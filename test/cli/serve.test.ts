@@ -41,9 +41,9 @@ describe('bxg serve (a real process)', () => {
     }
   });
 
-  it('two instances started together on one empty PostgreSQL database both come up; migrations applied once', async () => {
-    const base = process.env.DATABASE_URL;
-    if (!base) return; // needs a shared server: runs in the PostgreSQL pass of CI
+  // Needs a shared server: runs in the PostgreSQL pass of CI.
+  it.skipIf(!process.env.DATABASE_URL)('two instances started together on one empty PostgreSQL database both come up; migrations applied once', async () => {
+    const base = process.env.DATABASE_URL!;
     const name = `bxg_t_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: base });
     await admin.connect();

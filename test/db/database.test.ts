@@ -68,8 +68,7 @@ describe('database layer', () => {
 });
 
 describe('embedded database on disk', () => {
-  it('keeps data across a restart', async () => {
-    if (process.env.DATABASE_URL) return; // file-backed PGlite only
+  it.skipIf(Boolean(process.env.DATABASE_URL))('keeps data across a restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bxg-data-'));
     try {
       const a = await openDatabase({ dataDir: dir });
@@ -85,8 +84,7 @@ describe('embedded database on disk', () => {
     }
   });
 
-  it('refuses a second process on the same data directory (PGlite would corrupt it)', async () => {
-    if (process.env.DATABASE_URL) return;
+  it.skipIf(Boolean(process.env.DATABASE_URL))('refuses a second process on the same data directory (PGlite would corrupt it)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bxg-data-'));
     try {
       // A live process (our parent) holds the lock: opening must be refused, not shared.
