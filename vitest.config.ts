@@ -1,13 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
+// Tests that start real `bxg serve` processes and time them (the 20 s start-up acceptance)
+// run after everything else, alone, so other test files do not compete for the two cores.
+const PROCESS_TESTS = ['test/cli/serve.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores: keep parallel workers modest so WASM start-up and PGlite don't thrash.
     pool: 'forks',
     maxWorkers: 2,
     globalSetup: ['test/support/global-setup.ts'],
+    projects: [
+      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: PROCESS_TESTS, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'processes', include: PROCESS_TESTS, sequence: { groupOrder: 1 } } },
+    ],
   },
 });
