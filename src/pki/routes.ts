@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../errors/index.ts';
 import './fastify-types.ts';
+import { PARTY_ID_PATTERN } from './party-id.ts';
 import { PARTY_KINDS, type PartyKind } from './trust-types.ts';
 import type { TrustStore } from './trust-store.ts';
 
@@ -10,7 +11,8 @@ export interface AdminRoutesOptions {
 }
 
 const PEM_MAX = 64 * 1024;
-const partyIdSchema = { type: 'string', pattern: '^[A-Z]{2}:[A-Z0-9][A-Z0-9-]{0,31}$', maxLength: 35 } as const;
+// The same party-id pattern as the common schema and the certificates' SAN URIs.
+const partyIdSchema = { type: 'string', pattern: PARTY_ID_PATTERN.source, maxLength: 19 } as const;
 const keyIdSchema = { type: 'string', pattern: '^[A-Za-z0-9_:-]{43,95}$', maxLength: 95 } as const;
 const dateTime = { type: 'string', format: 'date-time' } as const;
 
