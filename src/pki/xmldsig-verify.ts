@@ -1,8 +1,9 @@
 import { X509Certificate, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { XmlComment, XmlElement, XmlText, XmlXPath, type XmlDocument, type XmlNode } from 'libxml2-wasm';
+import { XmlElement, XmlText, XmlXPath, type XmlDocument } from 'libxml2-wasm';
+import { XmlTreeCommonStruct } from 'libxml2-wasm/lib/libxml2.mjs';
 import { DocumentSignatureError, UntrustedCertificateError } from '../errors/index.ts';
 import { ALGORITHM_PARAMS, MIN_RSA_BITS, keyInput, type SignatureAlgorithm } from './signer.ts';
-import { canonicalSubtree, canonicalWithout } from './xmldsig-c14n.ts';
+import { canonicalSignedInfo, canonicalWithout, nodePtr } from './xmldsig-c14n.ts';
 import { DIGEST_METHODS, DSIG_NS, ENVELOPED, EXC_C14N, SIGNATURE_METHODS, type XmlDigest } from './xmldsig-profile.ts';
 
 /** What the signature says about itself, before any trust decision. */
@@ -58,16 +59,34 @@ function untrusted(code: string, message: string): never {
   throw new UntrustedCertificateError({ detail: `XML signature refused: ${message}`, errors: [{ code: `signature.${code}`, message }] });
 }
 
-const isBlank = (n: XmlNode) => (n instanceof XmlText && !/[^ \t\r\n]/.test(n.content)) || n instanceof XmlComment;
+// Walking children through the public getters wraps every node through a lookup by type, which
+// was most of the cost of parsing a Signature; these helpers read the node pointers instead.
+const ELEMENT = 1, TEXT = 3, COMMENT = 8;
+const Element = XmlElement as unknown as new (nodePtr: number) => XmlElement;
+const Text = XmlText as unknown as new (nodePtr: number) => XmlText;
+
+/** The node pointers of an element's children, in document order. */
+function childPtrs(parent: XmlElement): number[] {
+  const out: number[] = [];
+  for (let p = XmlTreeCommonStruct.children(nodePtr(parent)); p; p = XmlTreeCommonStruct.next(p)) out.push(p);
+  return out;
+}
+
+/** Whitespace-only text or a comment. */
+function isBlank(p: number): boolean {
+  const type = XmlTreeCommonStruct.type(p);
+  return type === COMMENT || (type === TEXT && !/[^ \t\r\n]/.test(new Text(p).content));
+}
 
 /** Element children of a ds element; refuses text content and elements of other namespaces. */
 function dsChildren(parent: XmlElement, where: string): XmlElement[] {
   const out: XmlElement[] = [];
-  for (let n = parent.firstChild; n; n = n.next) {
-    if (n instanceof XmlElement) {
+  for (const p of childPtrs(parent)) {
+    if (XmlTreeCommonStruct.type(p) === ELEMENT) {
+      const n = new Element(p);
       if (n.namespaceUri !== DSIG_NS) refuse('profile', `unexpected element {${n.namespaceUri}}${n.name} in ${where}`);
       out.push(n);
-    } else if (!isBlank(n)) {
+    } else if (!isBlank(p)) {
       refuse('profile', `unexpected content in ${where}`);
     }
   }
@@ -82,9 +101,7 @@ function expectNames(children: XmlElement[], names: string[], where: string): vo
 function algorithmOf(el: XmlElement): string {
   const a = el.attr('Algorithm');
   if (!a) refuse('profile', `${el.name} has no Algorithm`);
-  for (let n = el.firstChild; n; n = n.next) {
-    if (!isBlank(n)) refuse('profile', `${el.name} must be empty (no parameters in this profile)`);
-  }
+  if (!childPtrs(el).every(isBlank)) refuse('profile', `${el.name} must be empty (no parameters in this profile)`);
   return a.value;
 }
 
@@ -147,10 +164,14 @@ export function parseXmlSignature(doc: XmlDocument): ParsedXmlSignature {
   const keyInfoCertificates: Buffer[] = [];
   if (keyInfo) {
     // KeyInfo is information only: collect certificates, ignore everything else, dereference nothing.
-    for (let d = keyInfo.firstChild; d; d = d.next) {
-      if (!(d instanceof XmlElement) || d.name !== 'X509Data' || d.namespaceUri !== DSIG_NS) continue;
-      for (let c = d.firstChild; c; c = c.next) {
-        if (c instanceof XmlElement && c.name === 'X509Certificate' && c.namespaceUri === DSIG_NS) keyInfoCertificates.push(base64(c, 'X509Certificate'));
+    for (const dp of childPtrs(keyInfo)) {
+      if (XmlTreeCommonStruct.type(dp) !== ELEMENT) continue;
+      const d = new Element(dp);
+      if (d.name !== 'X509Data' || d.namespaceUri !== DSIG_NS) continue;
+      for (const cp of childPtrs(d)) {
+        if (XmlTreeCommonStruct.type(cp) !== ELEMENT) continue;
+        const c = new Element(cp);
+        if (c.name === 'X509Certificate' && c.namespaceUri === DSIG_NS) keyInfoCertificates.push(base64(c, 'X509Certificate'));
       }
     }
   }
@@ -201,7 +222,7 @@ export function verifyParsedXmlSignature(doc: XmlDocument, parsed: ParsedXmlSign
   checkKey(trusted.publicKey, parsed.signatureAlgorithm);
   const { digest, bytes } = canonicalWithout(doc, parsed.signature, parsed.digestAlgorithm, options.keepCanonical);
   if (!digest!.equals(parsed.digestValue)) refuse('digest', 'the document does not match the signed digest (it was changed after signing)');
-  const signedInfo = canonicalSubtree(doc, parsed.signedInfo);
+  const signedInfo = canonicalSignedInfo(doc, parsed.signature, parsed.signedInfo);
   const alg = parsed.signatureAlgorithm;
   let ok: boolean;
   try {

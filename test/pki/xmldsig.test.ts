@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { XmlElement } from 'libxml2-wasm';
 import { DocumentSignatureError, UntrustedCertificateError } from '../../src/errors/index.ts';
 import { createSigner, DSIG_NS, signXml, verifyXmlSignature, verifyXmlSignatureSync } from '../../src/pki/index.ts';
-import { canonicalWithout, canonicalWithoutSlow } from '../../src/pki/xmldsig-c14n.ts';
+import { canonicalSignedInfo, canonicalSubtreeSlow, canonicalWithout, canonicalWithoutSlow } from '../../src/pki/xmldsig-c14n.ts';
 import { parseXml } from '../../src/xml/index.ts';
 import { sampleXml } from './support/xml-fixtures.ts';
 import { vectorKeys } from './support/xml-vectors.ts';
@@ -99,6 +99,33 @@ describe('verifyXmlSignature', () => {
       try {
         const sig = doc.get('//ds:Signature', { ds: DSIG_NS }) as XmlElement;
         expect(canonicalWithout(doc, sig, null, true).bytes!.toString()).toBe(canonicalWithoutSlow(doc, sig).toString());
+      } finally { doc.dispose(); }
+    }
+  });
+
+  it('canonicalises SignedInfo exactly like libxml2-wasm\'s nodeSet filter, leaving the document as it was', () => {
+    const docs = [
+      signXml(sampleXml(), signer).toString(),
+      signXml(Buffer.from('<!-- c --><a xmlns="urn:a" xmlns:p="urn:p" xml:lang="en"><b xmlns:c="urn:c" c:x="1">t</b>\n</a><!-- d -->'), signer).toString(),
+    ];
+    // Namespaces declared outside SignedInfo: default namespace, an undeclaration, a prefixed attribute, foreign content.
+    docs.push(docs[1]!.replace('<ds:Signature ', '<ds:Signature xmlns="" ').replace('<ds:SignedInfo>', '<ds:SignedInfo p:y="2" xml:space="preserve">')
+      .replace(/(<ds:DigestValue>)([^<]*)/, '$1<q>$2</q>'));
+    // Where c14n fails in the rest of the Signature (a relative namespace URI), it still fails.
+    const relative = docs[0]!.replace('<ds:KeyInfo>', '<ds:KeyInfo xmlns:r="rel">');
+    const rd = parseXml(Buffer.from(relative));
+    try {
+      const si = rd.get('//ds:SignedInfo', { ds: DSIG_NS }) as XmlElement;
+      expect(() => canonicalSubtreeSlow(rd, si)).toThrow();
+      expect(() => canonicalSignedInfo(rd, si.parent!, si)).toThrow();
+    } finally { rd.dispose(); }
+    for (const xml of docs) {
+      const doc = parseXml(Buffer.from(xml));
+      try {
+        const before = doc.toString();
+        const si = doc.get('//ds:SignedInfo', { ds: DSIG_NS }) as XmlElement;
+        expect(canonicalSignedInfo(doc, si.parent!, si).toString()).toBe(canonicalSubtreeSlow(doc, si).toString());
+        expect(doc.toString()).toBe(before);
       } finally { doc.dispose(); }
     }
   });
