@@ -13,7 +13,7 @@ import { validateDocument, validateJsonValue, validateXmlDocument, type Validate
 /** Everything known about one document type version, compiled once at start. */
 export interface DocumentTypeEntry extends MappedType {
   descriptor: Descriptor;
-  /** Business rules from rules.json, with their implementation (undefined: not implemented). */
+  /** Business rules from rules.json, with their implementation (undefined when src/standards/rules/ has none: `bxg standards check` fails then). */
   rules: Array<RuleMeta & { check?: RuleFn }>;
   codelists: CodeList[];
   /** Absolute paths of the two schemas and of `standards/{type}/{version}/`. */
