@@ -29,6 +29,16 @@ export function partyFileStem(partyId: string): string {
   return partyId.replace(':', '_');
 }
 
+/**
+ * Where a party's key, certificate and PKCS#12 bundle live in a certificates directory
+ * (`dir/parties/CC_AGENCY.{key.pem,cert.pem,p12}`): the development PKI's layout, and where
+ * the gateway looks for its own signing key.
+ */
+export function partyFiles(dir: string, partyId: string): { keyPath: string; certPath: string; p12Path: string } {
+  const stem = join(dir, 'parties', partyFileStem(partyId));
+  return { keyPath: `${stem}.key.pem`, certPath: `${stem}.cert.pem`, p12Path: `${stem}.p12` };
+}
+
 /** Options of {@link initDevPki} and {@link createTestPki}. */
 export interface DevPkiOptions {
   /** Key type of new keys; existing keys are kept whatever their type. Default `ec-p256`. */
@@ -129,8 +139,7 @@ function certStillGood(path: string, key: KeyObject, issuer: X509Certificate | n
 export async function initDevPki(dir: string, options: DevPkiOptions = {}): Promise<DevPkiResult> {
   const keyType = options.keyType ?? 'ec-p256';
   const written: string[] = [];
-  const partiesDir = join(dir, 'parties');
-  mkdirSync(partiesDir, { recursive: true, mode: 0o700 });
+  mkdirSync(join(dir, 'parties'), { recursive: true, mode: 0o700 });
   const readme = join(dir, 'README');
   if (!existsSync(readme)) { writeFileSync(readme, README); written.push(readme); }
 
@@ -152,13 +161,7 @@ export async function initDevPki(dir: string, options: DevPkiOptions = {}): Prom
 
   const parties: Record<string, DevPartyFiles> = {};
   for (const [partyId, name] of Object.entries(DEV_PARTIES)) {
-    const stem = partyFileStem(partyId);
-    const files: DevPartyFiles = {
-      partyId, name,
-      keyPath: join(partiesDir, `${stem}.key.pem`),
-      certPath: join(partiesDir, `${stem}.cert.pem`),
-      p12Path: join(partiesDir, `${stem}.p12`),
-    };
+    const files: DevPartyFiles = { partyId, name, ...partyFiles(dir, partyId) };
     parties[partyId] = files;
     const key = await loadOrCreateKey(files.keyPath, keyType, written);
     const certOk = !caRenewed && certStillGood(files.certPath, key, caCert);

@@ -4,7 +4,7 @@
  * Private keys are read only inside this part (design.md §3).
  * @module pki
  */
-export { initDevPki, createTestPki, cachedTestKey, partyFileStem, GATEWAY_PARTY_ID, DEV_PARTIES, DEV_P12_PASSWORD,
+export { initDevPki, createTestPki, cachedTestKey, partyFileStem, partyFiles, GATEWAY_PARTY_ID, DEV_PARTIES, DEV_P12_PASSWORD,
   type DevPkiOptions, type DevPkiResult, type DevPartyFiles, type TestPki, type TestParty } from './dev-pki.ts';
 export { issueCertificate, toPem, fromPem, type IssueSpec, type SubjectSpec, type KeyUsageName } from './cert-builder.ts';
 export { KEY_TYPES, type KeyType } from './keys.ts';

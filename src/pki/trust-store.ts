@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Database, Queryable } from '../db/index.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/index.ts';
 import { partyIdsFromCertificate, PARTY_ID_PATTERN } from './party-id.ts';
@@ -9,7 +8,7 @@ import {
   PARTY_KINDS, TrustError, type AuthorityRecord, type CertificateRecord, type Party, type PartyKind,
   type ResolvedSigner, type ResolveSignerInput,
 } from './trust-types.ts';
-import { normaliseKeyId, parseCertificate, readCertificates, type ParsedCertificate } from './x509.ts';
+import { normaliseKeyId, parseCertificate, readCertificates, thumbprint, type ParsedCertificate } from './x509.ts';
 
 /** Options of the trust store. */
 export interface TrustStoreOptions {
@@ -106,7 +105,7 @@ export class TrustStore {
 
   /** Parse once per process; DER is immutable so key id → parsed is safe to cache. */
   private parse(der: Uint8Array): ParsedCertificate {
-    const keyId = createHash('sha256').update(der).digest('base64url');
+    const keyId = thumbprint(der);
     let p = this.parsed.get(keyId);
     if (!p) {
       p = parseCertificate(der);

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.ts';
 import type { Database } from '../../db/index.ts';
 import {
-  adminRoutes, loadSigner, partyFileStem, seedDevTrust, TrustStore, type DevPkiResult, type Signer,
+  adminRoutes, loadSigner, partyFiles, seedDevTrust, TrustStore, type DevPkiResult, type Signer,
 } from '../../pki/index.ts';
 import { requestSignatures } from './request-signatures.ts';
 
@@ -28,14 +27,8 @@ export interface PkiPluginOptions {
   devPki?: DevPkiResult;
 }
 
-/** Where the gateway's key and certificate live: `CERTS_DIR/parties/CC_AGENCY.{key,cert}.pem`. */
-export function gatewayKeyPaths(config: Pick<Config, 'certsDir' | 'partyId'>): { keyPath: string; certPath: string } {
-  const stem = partyFileStem(config.partyId);
-  return { keyPath: join(config.certsDir, 'parties', `${stem}.key.pem`), certPath: join(config.certsDir, 'parties', `${stem}.cert.pem`) };
-}
-
 function loadGatewaySigner(config: Config): Signer | undefined {
-  const { keyPath, certPath } = gatewayKeyPaths(config);
+  const { keyPath, certPath } = partyFiles(config.certsDir, config.partyId);
   if (!existsSync(keyPath) || !existsSync(certPath)) return undefined;
   return loadSigner(keyPath, certPath);
 }
@@ -61,7 +54,7 @@ async function pki(app: FastifyInstance, opts: PkiPluginOptions): Promise<void> 
 
   app.addReadinessCheck('signing-key', async () => {
     if (!signer) {
-      const { keyPath } = gatewayKeyPaths(config);
+      const { keyPath } = partyFiles(config.certsDir, config.partyId);
       throw new Error(`the gateway's signing key is missing (${keyPath}); run \`bxg pki init\` or install one`);
     }
     // Expired, not yet valid or revoked: the trust store says so, and evidence stops (fail closed).
