@@ -8,7 +8,7 @@ export interface XmlGuardLimits {
   maxDepth: number;
 }
 
-const LT = 0x3c, GT = 0x3e, BANG = 0x21, QUESTION = 0x3f, SLASH = 0x2f, DQ = 0x22, SQ = 0x27;
+const DQ = 0x22, SQ = 0x27, GT = 0x3e, SLASH = 0x2f, BANG = 0x21, QUESTION = 0x3f;
 
 function lineColumn(bytes: Uint8Array, offset: number): { line: number; column: number } {
   let line = 1, column = 1;
@@ -18,18 +18,10 @@ function lineColumn(bytes: Uint8Array, offset: number): { line: number; column: 
   return { line, column };
 }
 
-function startsWith(bytes: Uint8Array, at: number, ascii: string): boolean {
-  if (at + ascii.length > bytes.length) return false;
-  for (let i = 0; i < ascii.length; i++) if (bytes[at + i] !== ascii.charCodeAt(i)) return false;
-  return true;
-}
-
-function indexOf(bytes: Uint8Array, from: number, ascii: string): number {
-  const first = ascii.charCodeAt(0);
-  for (let i = from; i <= bytes.length - ascii.length; i++) {
-    if (bytes[i] === first && startsWith(bytes, i, ascii)) return i;
-  }
-  return -1;
+/** Index of `c` at or after `from`, or past the end when there is none. */
+function nextIndex(s: string, c: string, from: number): number {
+  const at = s.indexOf(c, from);
+  return at < 0 ? s.length : at;
 }
 
 function forbidden(bytes: Uint8Array, offset: number, what: string): never {
@@ -50,60 +42,68 @@ export function guardXml(bytes: Uint8Array, limits: XmlGuardLimits): void {
   if (bytes.length > limits.maxBytes) {
     throw new XmlForbiddenConstructError({ detail: `document is ${bytes.length} bytes; the limit is ${limits.maxBytes}` });
   }
-  let i = 0;
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
   if ((bytes[0] === 0xfe && bytes[1] === 0xff) || (bytes[0] === 0xff && bytes[1] === 0xfe)) {
     throw new XmlForbiddenConstructError({ detail: 'only UTF-8 XML is accepted (found a UTF-16 byte-order mark)' });
   }
-  if (startsWith(bytes, i, '<?xml') && /[\s?]/.test(String.fromCharCode(bytes[i + 5] ?? 0))) {
-    const end = indexOf(bytes, i, '?>');
+  // One byte per character, so string offsets are byte offsets; V8's string search is much
+  // cheaper than a native Buffer.indexOf call per tag.
+  const s = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  let i = s.startsWith('\xef\xbb\xbf') ? 3 : 0;
+  if (s.startsWith('<?xml', i) && /[\s?]/.test(s.charAt(i + 5))) {
+    const end = s.indexOf('?>', i);
     if (end < 0) throw new MalformedBodyError({ detail: 'unterminated XML declaration' });
-    const decl = new TextDecoder().decode(bytes.subarray(i, end));
-    const enc = /encoding\s*=\s*["']([^"']+)["']/.exec(decl)?.[1];
+    const enc = /encoding\s*=\s*["']([^"']+)["']/.exec(s.slice(i, end))?.[1];
     if (enc && !/^utf-?8$/i.test(enc)) {
       throw new XmlForbiddenConstructError({ detail: `only UTF-8 XML is accepted (declared encoding "${enc}")` });
     }
     i = end + 2;
   }
   let depth = 0;
-  while (i < bytes.length) {
-    // Jump to the next '<' natively: text is most of a document.
-    i = bytes.indexOf(LT, i);
+  let dq = -1, sq = -1;
+  while (i < s.length) {
+    // Jump to the next '<': text is most of a document.
+    i = s.indexOf('<', i);
     if (i < 0) break;
-    const next = bytes[i + 1];
+    const next = s.charCodeAt(i + 1);
     if (next === QUESTION) forbidden(bytes, i, 'a processing instruction');
     if (next === BANG) {
-      if (startsWith(bytes, i, '<!--')) {
-        const end = indexOf(bytes, i + 4, '-->');
+      if (s.startsWith('<!--', i)) {
+        const end = s.indexOf('-->', i + 4);
         if (end < 0) throw new MalformedBodyError({ detail: 'unterminated comment' });
         i = end + 3;
         continue;
       }
-      if (startsWith(bytes, i, '<![CDATA[')) {
-        const end = indexOf(bytes, i + 9, ']]>');
+      if (s.startsWith('<![CDATA[', i)) {
+        const end = s.indexOf(']]>', i + 9);
         if (end < 0) throw new MalformedBodyError({ detail: 'unterminated CDATA section' });
         i = end + 3;
         continue;
       }
-      const word = new TextDecoder().decode(bytes.subarray(i + 2, i + 9)).toUpperCase();
+      const word = s.slice(i + 2, i + 9).toUpperCase();
       forbidden(bytes, i, word.startsWith('ENTITY') ? 'an entity declaration' : word.startsWith('DOCTYPE') ? 'a DOCTYPE' : 'a markup declaration');
     }
     if (next === SLASH) {
       depth--;
-      const end = bytes.indexOf(GT, i);
-      i = end < 0 ? bytes.length : end + 1;
+      const end = s.indexOf('>', i);
+      i = end < 0 ? s.length : end + 1;
       continue;
     }
     // A start tag: skip to its end, stepping over quoted attribute values (which may hold '>').
-    let j = i + 1;
-    let quote = 0;
-    for (; j < bytes.length; j++) {
-      const b = bytes[j]!;
-      if (quote) { if (b === quote) quote = 0; continue; }
-      if (b === DQ || b === SQ) { quote = b; continue; }
-      if (b === GT) break;
+    // Most tags have no attributes, so when no quote comes before the next '>' that is the end
+    // (the positions of the next quotes are kept, so each is searched for once per document).
+    let j = s.indexOf('>', i);
+    if (dq < i) dq = nextIndex(s, '"', i);
+    if (sq < i) sq = nextIndex(s, "'", i);
+    if (j < 0 || dq < j || sq < j) {
+      let quote = 0;
+      for (j = i + 1; j < s.length; j++) {
+        const b = s.charCodeAt(j);
+        if (quote) { if (b === quote) quote = 0; continue; }
+        if (b === DQ || b === SQ) { quote = b; continue; }
+        if (b === GT) break;
+      }
     }
-    const selfClosing = bytes[j - 1] === SLASH;
+    const selfClosing = s.charCodeAt(j - 1) === SLASH;
     if (!selfClosing) {
       depth++;
       if (depth > limits.maxDepth) {
