@@ -1,5 +1,5 @@
 import type { XmlElement } from 'libxml2-wasm';
-import { ptrOf, firstChild, nextSibling, nodeType, localName, namespaceUri, textContent, ELEMENT_NODE, TEXT_NODE, CDATA_NODE, type NodePtr } from './xml-raw.ts';
+import { rawTree, ptrOf, ELEMENT_NODE, TEXT_NODE, CDATA_NODE, type NodePtr, type RawTree } from '../xml/index.ts';
 import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { UNMAPPED_ROOT_PROPS, type ObjectShape, type Shape } from './shape.ts';
@@ -48,92 +48,136 @@ type Json = Record<string, unknown>;
  * @throws MappingError when the element does not match the type's shape.
  */
 export function xmlToJson(root: XmlElement, resolver: TypeResolver): Json {
-  return documentToJson(ptrOf(root), resolver, '');
+  return new TreeReader(resolver).document(ptrOf(root));
 }
 
 /** XML → JSON of one element against a shape (e.g. the envelope's header alone). */
-export function elementToJson(el: XmlElement, shape: Shape, resolver: TypeResolver, path = '/' + el.name): unknown {
-  return readValue(ptrOf(el), shape, path, resolver);
+export function elementToJson(el: XmlElement, shape: Shape, resolver: TypeResolver): unknown {
+  return new TreeReader(resolver).value(ptrOf(el), shape);
 }
 
-function documentToJson(p: NodePtr, resolver: TypeResolver, parentPath: string): Json {
-  const ns = namespaceUri(p), name = localName(p);
-  const path = `${parentPath}/${name}`;
-  const t = resolver.byNamespace(ns);
-  if (!t) throw new MappingError(`no document type with namespace ${ns}`, path);
-  if (name !== t.rootElement) throw new MappingError(`expected <${t.rootElement}>, found <${name}>`, path);
-  const out: Json = { documentType: t.type, version: t.version };
-  readObject(p, t.shape, out, path, resolver);
-  return out;
-}
+/**
+ * One walk over one document's tree. Names are interned per document, so they are cached by
+ * pointer; paths are worked out from the node only when a MappingError needs one.
+ */
+class TreeReader {
+  private readonly tree: RawTree = rawTree();
+  private readonly names = new Map<number, string>();
 
-function readObject(el: NodePtr, shape: ObjectShape, out: Json, path: string, resolver: TypeResolver): void {
-  for (let n = firstChild(el); n; n = nextSibling(n)) {
-    const type = nodeType(n);
-    if (type !== ELEMENT_NODE) {
-      if ((type === TEXT_NODE || type === CDATA_NODE) && textContent(n).trim() !== '') {
-        throw new MappingError('text next to child elements', path);
-      }
-      continue;
+  constructor(private readonly resolver: TypeResolver) {}
+
+  private name(p: NodePtr): string {
+    const at = this.tree.namePtr(p);
+    let s = this.names.get(at);
+    if (s === undefined) {
+      s = this.tree.localName(p);
+      this.names.set(at, s);
     }
-    const name = localName(n);
-    const prop = shape.byXml.get(name);
-    const childPath = `${path}/${name}`;
-    if (!prop) {
-      // The enveloped ds:Signature is not mapped; the namespace is read only here, off the hot path.
-      if (namespaceUri(n) === XMLDSIG_NS) continue;
-      throw new MappingError(`unexpected element <${name}>`, childPath);
-    }
-    if (Object.hasOwn(out, prop.json)) throw new MappingError(`repeated element <${name}>`, childPath);
-    out[prop.json] = readValue(n, prop.shape, childPath, resolver);
+    return s;
   }
-}
 
-function readValue(el: NodePtr, shape: Shape, path: string, resolver: TypeResolver): unknown {
-  switch (shape.kind) {
-    case 'object': {
-      const o: Json = {};
-      readObject(el, shape, o, path, resolver);
-      return o;
-    }
-    case 'array': {
-      const items: unknown[] = [];
-      for (let n = firstChild(el); n; n = nextSibling(n)) {
-        if (nodeType(n) !== ELEMENT_NODE) continue;
-        const itemPath = `${path}/Item[${items.length + 1}]`;
-        const name = localName(n);
-        if (name !== 'Item') throw new MappingError(`expected <Item>, found <${name}>`, itemPath);
-        items.push(readValue(n, shape.items, itemPath, resolver));
+  /** The element's XPath as elementPath() writes it: `/Certificate/Exporter/Identifiers/Item[2]/Scheme`. */
+  private path(p: NodePtr): string {
+    const tree = this.tree;
+    let out = '';
+    for (let n = p; n && tree.type(n) === ELEMENT_NODE; n = tree.parent(n)) {
+      const name = this.name(n);
+      let index = 0, twins = 0;
+      for (let s = tree.firstChild(tree.parent(n)); s; s = tree.next(s)) {
+        if (s === n) index = twins + 1;
+        else if (tree.type(s) === ELEMENT_NODE && this.name(s) === name) twins++;
       }
-      return items;
+      out = `/${twins > 0 || name === 'Item' ? `${name}[${index}]` : name}${out}`;
     }
-    case 'embedded': {
-      let inner = 0;
-      for (let n = firstChild(el); n; n = nextSibling(n)) {
-        if (nodeType(n) !== ELEMENT_NODE) continue;
-        if (inner) throw new MappingError('more than one embedded document', path);
-        inner = n;
+    return out;
+  }
+
+  private fail(message: string, p: NodePtr): never {
+    throw new MappingError(message, this.path(p));
+  }
+
+  document(p: NodePtr): Json {
+    const ns = this.tree.namespaceUri(p), name = this.name(p);
+    const t = this.resolver.byNamespace(ns);
+    if (!t) this.fail(`no document type with namespace ${ns}`, p);
+    if (name !== t.rootElement) this.fail(`expected <${t.rootElement}>, found <${name}>`, p);
+    const out: Json = { documentType: t.type, version: t.version };
+    this.object(p, t.shape, out);
+    return out;
+  }
+
+  private object(el: NodePtr, shape: ObjectShape, out: Json): void {
+    const tree = this.tree;
+    for (let n = tree.firstChild(el); n; n = tree.next(n)) {
+      const type = tree.type(n);
+      if (type !== ELEMENT_NODE) {
+        if ((type === TEXT_NODE || type === CDATA_NODE) && !tree.isBlank(n)) this.fail('text next to child elements', el);
+        continue;
       }
-      if (!inner) throw new MappingError('missing embedded document', path);
-      return documentToJson(inner, resolver, path);
+      const name = this.name(n);
+      const prop = shape.byXml.get(name);
+      if (!prop) {
+        // The enveloped ds:Signature is not mapped; the namespace is read only here, off the hot path.
+        if (tree.namespaceUri(n) === XMLDSIG_NS) continue;
+        this.fail(`unexpected element <${name}>`, n);
+      }
+      if (out[prop.json] !== undefined) this.fail(`repeated element <${name}>`, n);
+      out[prop.json] = this.value(n, prop.shape);
     }
-    case 'string':
-      return textContent(el);
-    case 'integer': {
-      const s = textContent(el).trim();
-      if (!/^[+-]?[0-9]+$/.test(s)) throw new MappingError(`"${s}" is not an integer`, path);
-      return Number(s);
-    }
-    case 'number': {
-      const s = textContent(el).trim();
-      if (!/^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$/.test(s)) throw new MappingError(`"${s}" is not a decimal`, path);
-      return Number(s);
-    }
-    case 'boolean': {
-      const s = textContent(el).trim();
-      if (s === 'true' || s === '1') return true;
-      if (s === 'false' || s === '0') return false;
-      throw new MappingError(`"${s}" is not a boolean`, path);
+  }
+
+  private text(el: NodePtr): string {
+    const s = this.tree.text(el);
+    if (s === undefined) this.fail('an element where text was expected', el);
+    return s;
+  }
+
+  value(el: NodePtr, shape: Shape): unknown {
+    const tree = this.tree;
+    switch (shape.kind) {
+      case 'object': {
+        const o: Json = {};
+        this.object(el, shape, o);
+        return o;
+      }
+      case 'array': {
+        const items: unknown[] = [];
+        for (let n = tree.firstChild(el); n; n = tree.next(n)) {
+          if (tree.type(n) !== ELEMENT_NODE) continue;
+          const name = this.name(n);
+          if (name !== 'Item') this.fail(`expected <Item>, found <${name}>`, n);
+          items.push(this.value(n, shape.items));
+        }
+        return items;
+      }
+      case 'embedded': {
+        let inner = 0;
+        for (let n = tree.firstChild(el); n; n = tree.next(n)) {
+          if (tree.type(n) !== ELEMENT_NODE) continue;
+          if (inner) this.fail('more than one embedded document', el);
+          inner = n;
+        }
+        if (!inner) this.fail('missing embedded document', el);
+        return this.document(inner);
+      }
+      case 'string':
+        return this.text(el);
+      case 'integer': {
+        const s = this.text(el).trim();
+        if (!/^[+-]?[0-9]+$/.test(s)) this.fail(`"${s}" is not an integer`, el);
+        return Number(s);
+      }
+      case 'number': {
+        const s = this.text(el).trim();
+        if (!/^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$/.test(s)) this.fail(`"${s}" is not a decimal`, el);
+        return Number(s);
+      }
+      case 'boolean': {
+        const s = this.text(el).trim();
+        if (s === 'true' || s === '1') return true;
+        if (s === 'false' || s === '0') return false;
+        this.fail(`"${s}" is not a boolean`, el);
+      }
     }
   }
 }

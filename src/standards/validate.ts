@@ -191,7 +191,7 @@ function envelopeXml(registry: Registry, entry: DocumentTypeEntry, doc: XmlDocum
   const found = parseNamespace(innerEl.namespaceUri);
   let headerJson: Record<string, unknown>;
   try {
-    headerJson = { [headerProp.json]: elementToJson(header, headerProp.shape, registry, elementPath(header)) };
+    headerJson = { [headerProp.json]: elementToJson(header, headerProp.shape, registry) };
   } catch (e) {
     if (!(e instanceof MappingError)) throw e;
     c.add({ code: 'schema.other', path: e.path, message: e.message });

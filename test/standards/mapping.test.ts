@@ -52,6 +52,32 @@ describe('XML ⇄ JSON mapping is lossless (CONVENTIONS.md)', () => {
     }
   });
 
+  it('refuses XML that does not fit the shape, with the XPath of the offending element', () => {
+    const wrap = (inner: string) => `<Certificate xmlns="urn:bxg:eco.certificate:1.0.0" xmlns:c="urn:bxg:common:1.0.0">${inner}</Certificate>`;
+    const failure = (inner: string) => {
+      const doc = parseXml(Buffer.from(wrap(inner)));
+      try {
+        xmlToJson(doc.root, registry());
+      } catch (e) {
+        expect(e).toBeInstanceOf(MappingError);
+        return { message: (e as MappingError).message, path: (e as MappingError).path };
+      } finally {
+        doc.dispose();
+      }
+      throw new Error('mapped');
+    };
+    expect(failure('<Exporter><c:Identifiers><c:Item><c:Scheme>A</c:Scheme></c:Item><c:Item><c:Bogus/></c:Item></c:Identifiers></Exporter>'))
+      .toMatchObject({ path: '/Certificate/Exporter/Identifiers/Item[2]/Bogus', message: expect.stringContaining('unexpected element <Bogus>') });
+    expect(failure('<CertificateNumber>A</CertificateNumber><CertificateNumber>B</CertificateNumber>'))
+      .toMatchObject({ path: '/Certificate/CertificateNumber[2]', message: expect.stringContaining('repeated') });
+    expect(failure('<CertificateNumber><x/></CertificateNumber>'))
+      .toMatchObject({ path: '/Certificate/CertificateNumber', message: expect.stringContaining('an element where text was expected') });
+    expect(failure('<Exporter>loose text<c:Name>N</c:Name></Exporter>'))
+      .toMatchObject({ path: '/Certificate/Exporter', message: expect.stringContaining('text next to child elements') });
+    expect(failure('<Preferential>maybe</Preferential>'))
+      .toMatchObject({ path: '/Certificate/Preferential', message: expect.stringContaining('not a boolean') });
+  });
+
   it('refuses a JSON property the schema does not know', () => {
     expect(() => jsonToXml({ documentType: 'eco.status', version: '1.0.0', bogus: 1 }, registry())).toThrow(MappingError);
   });
