@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MalformedBodyError, XmlForbiddenConstructError } from '../../src/errors/index.ts';
-import { parseXml } from '../../src/xml/index.ts';
+import { parseXml, wasmMemoryBytes } from '../../src/xml/index.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const limits = { maxBytes: 64 * 1024, maxDepth: 16 };
@@ -78,5 +78,48 @@ describe('hardened XML intake (design.md §6)', () => {
       parts.splice(Math.min(where, parts.length), 0, evil);
       expect(() => parseXml(bytes(parts.join('')), limits)).toThrow(XmlForbiddenConstructError);
     }), { numRuns: 200 });
+  });
+});
+
+describe('one parser context for document after document (src/xml/parse.ts)', () => {
+  const malformed = (x: string) => {
+    try {
+      parseXml(bytes(x), limits).dispose();
+    } catch (e) {
+      expect(e).toBeInstanceOf(MalformedBodyError);
+      return (e as MalformedBodyError).errors ?? [];
+    }
+    throw new Error('accepted');
+  };
+
+  it("reports each document's own errors: nothing of a failed parse carries over", () => {
+    const first = malformed('<a>\n<b></a>');
+    const second = malformed('<x>\n\n\n<y></z></x>');
+    expect(first[0]).toMatchObject({ line: 2 });
+    expect(second[0]).toMatchObject({ line: 4 });
+    const ok = parseXml(bytes('<a xmlns="urn:x"><b>t</b></a>'), limits);
+    expect(ok.root.namespaceUri).toBe('urn:x');
+    expect(ok.root.firstChild).not.toBeNull();
+    ok.dispose();
+  });
+
+  it('keeps earlier documents intact when the context is renewed, and bounds its name dictionary', () => {
+    const kept = parseXml(bytes('<keep xmlns="urn:k"><v>still here</v></keep>'), limits);
+    // Documents full of never-seen names: the context's dictionary would keep all of them if
+    // it were never renewed (it is after 4 MiB of input). 8 × 3 MiB, 210,000 names each.
+    const big = { maxBytes: 4 * 1024 * 1024, maxDepth: 4 };
+    let sizeAfterFirst = 0;
+    for (let d = 0; d < 8; d++) {
+      const parts: string[] = [];
+      for (let i = 0; i < 210_000; i++) parts.push(`<n${d}x${i}/>`);
+      parseXml(bytes(`<r>${parts.join('')}</r>`), big).dispose();
+      if (d === 0) sizeAfterFirst = wasmMemoryBytes();
+    }
+    // Unbounded, the 1.5 million names after the first document (≈ 25 bytes each with their
+    // entries) need ≈ 38 MiB more memory; renewed, ≈ 5 MiB.
+    expect(wasmMemoryBytes() - sizeAfterFirst).toBeLessThan(16 * 1024 * 1024);
+    expect(kept.root.name).toBe('keep');
+    expect(kept.root.content).toBe('still here');
+    kept.dispose();
   });
 });
