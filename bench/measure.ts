@@ -40,3 +40,15 @@ export async function measure(fn: () => unknown, ms = 1200, warmup = 200): Promi
   }
   return report(elapsed, process.cpuUsage(cpu), n);
 }
+
+/**
+ * Run `fn` for `ms` milliseconds before anything is measured. V8 first runs WebAssembly
+ * (libxml2-wasm) from its baseline compiler and tiers hot functions up in the background;
+ * pinned to one core that takes a few seconds, during which rates are up to 2× lower. A
+ * running gateway is past it after its first seconds of traffic, so benches that use
+ * libxml2 report the steady state.
+ */
+export function warmUp(fn: () => unknown, ms = 4000): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end) for (let i = 0; i < 50; i++) fn();
+}
