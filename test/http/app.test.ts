@@ -86,7 +86,7 @@ describe('HTTP app: errors as problem+json', () => {
     expect(await countRows()).toBe(before);
   });
 
-  it('serves Prometheus metrics with per-route counts and the pool state', async () => {
+  it('serves Prometheus metrics with per-route counts, the pool state and the XML parser memory', async () => {
     await h.app.inject({ method: 'GET', url: '/health' });
     const r = await h.app.inject({ method: 'GET', url: '/metrics' });
     expect(r.statusCode).toBe(200);
@@ -94,6 +94,7 @@ describe('HTTP app: errors as problem+json', () => {
     expect(r.body).toMatch(/bxg_http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
     expect(r.body).toMatch(/bxg_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/health"\}/);
     expect(r.body).toMatch(/bxg_db_pool_connections\{state="total"\} \d+/);
+    expect(Number(/^bxg_xml_wasm_memory_bytes (\d+)$/m.exec(r.body)?.[1])).toBeGreaterThan(1024 * 1024);
   });
 
   it('serves Swagger UI at /docs', async () => {

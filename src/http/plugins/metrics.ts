@@ -2,11 +2,12 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../../db/index.ts';
+import { wasmMemoryBytes } from '../../xml/index.ts';
 
 /**
  * Prometheus metrics at `GET /metrics`: request counts and a latency histogram per route
- * (the route pattern, never the raw URL, so ids don't explode the label space) and the
- * database pool state. Each app has its own registry, so several apps can live in a process.
+ * (the route pattern, never the raw URL, so ids don't explode the label space), the
+ * database pool state and the size of libxml2's WebAssembly memory. Each app has its own registry, so several apps can live in a process.
  */
 async function metrics(app: FastifyInstance, opts: { db: Database }): Promise<void> {
   const registry = new Registry();
@@ -29,7 +30,15 @@ async function metrics(app: FastifyInstance, opts: { db: Database }): Promise<vo
       this.set({ state: 'waiting' }, s.waiting);
     },
   });
+  const xmlMemory = new Gauge({
+    name: 'bxg_xml_wasm_memory_bytes', help: 'Memory of the libxml2 WebAssembly instance (grows with the largest documents, never shrinks)',
+    registers: [registry],
+    collect() {
+      this.set(wasmMemoryBytes());
+    },
+  });
   void pool;
+  void xmlMemory;
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
