@@ -4,6 +4,7 @@ import { create } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js';
 import { UNMAPPED_ROOT_PROPS, type ObjectShape, type Shape } from './shape.ts';
 import { namespaceOf } from './paths.ts';
+import { nodePath } from './xml-paths.ts';
 
 /*
  * The one XML ⇄ JSON mapping (standards/CONVENTIONS.md "XML ⇄ JSON mapping"), driven by the
@@ -58,7 +59,7 @@ export function elementToJson(el: XmlElement, shape: Shape, resolver: TypeResolv
 
 /**
  * One walk over one document's tree. Names are interned per document, so they are cached by
- * pointer; paths are worked out from the node only when a MappingError needs one.
+ * pointer; paths are worked out from the node (nodePath) only when a MappingError needs one.
  */
 class TreeReader {
   private readonly tree: RawTree = rawTree();
@@ -76,24 +77,8 @@ class TreeReader {
     return s;
   }
 
-  /** The element's XPath as elementPath() writes it: `/Certificate/Exporter/Identifiers/Item[2]/Scheme`. */
-  private path(p: NodePtr): string {
-    const tree = this.tree;
-    let out = '';
-    for (let n = p; n && tree.type(n) === ELEMENT_NODE; n = tree.parent(n)) {
-      const name = this.name(n);
-      let index = 0, twins = 0;
-      for (let s = tree.firstChild(tree.parent(n)); s; s = tree.next(s)) {
-        if (s === n) index = twins + 1;
-        else if (tree.type(s) === ELEMENT_NODE && this.name(s) === name) twins++;
-      }
-      out = `/${twins > 0 || name === 'Item' ? `${name}[${index}]` : name}${out}`;
-    }
-    return out;
-  }
-
   private fail(message: string, p: NodePtr): never {
-    throw new MappingError(message, this.path(p));
+    throw new MappingError(message, nodePath(p));
   }
 
   document(p: NodePtr): Json {

@@ -1,4 +1,5 @@
-import { XmlElement, type XmlTreeNode } from 'libxml2-wasm';
+import type { XmlElement } from 'libxml2-wasm';
+import { rawTree, ptrOf, ELEMENT_NODE, type NodePtr } from '../xml/index.ts';
 import type { Shape } from './shape.ts';
 import type { MappedType, TypeResolver } from './mapping.ts';
 import { splitPointer, getAtPointer, joinPointer } from './json-pointer.ts';
@@ -8,21 +9,23 @@ import { splitPointer, getAtPointer, joinPointer } from './json-pointer.ts';
  * list items (`Item[2]`) and on any element that has same-named siblings.
  */
 export function elementPath(el: XmlElement): string {
-  const parts: string[] = [];
-  for (let cur: XmlElement | null = el; cur; cur = cur.parent) {
-    let index = 1;
-    let twins = false;
-    for (let n: XmlTreeNode | null = cur.prev; n; n = n.prev) {
-      if (n instanceof XmlElement && n.name === cur.name) { index++; twins = true; }
+  return nodePath(ptrOf(el));
+}
+
+/** {@link elementPath} of a libxml2 node pointer (the mapping's fast reader works on those). */
+export function nodePath(p: NodePtr): string {
+  const tree = rawTree();
+  let out = '';
+  for (let n = p; n && tree.type(n) === ELEMENT_NODE; n = tree.parent(n)) {
+    const name = tree.localName(n);
+    let index = 0, twins = 0;
+    for (let s = tree.firstChild(tree.parent(n)); s; s = tree.next(s)) {
+      if (s === n) index = twins + 1;
+      else if (tree.type(s) === ELEMENT_NODE && tree.localName(s) === name) twins++;
     }
-    if (!twins) {
-      for (let n: XmlTreeNode | null = cur.next; n; n = n.next) {
-        if (n instanceof XmlElement && n.name === cur.name) { twins = true; break; }
-      }
-    }
-    parts.push(twins || cur.name === 'Item' ? `${cur.name}[${index}]` : cur.name);
+    out = `/${twins > 0 || name === 'Item' ? `${name}[${index}]` : name}${out}`;
   }
-  return '/' + parts.reverse().join('/');
+  return out;
 }
 
 /**
