@@ -48,7 +48,13 @@ class SharedParser {
     if (!this.ctxt || this.bytesSeen > RENEW_AFTER_BYTES) this.renew();
     this.bytesSeen += bytes.length;
     this.details.length = 0;
-    const doc = xmlReadMemory(this.ctxt, bytes, null, null, PARSE_OPTIONS);
+    let doc: number;
+    try {
+      doc = xmlReadMemory(this.ctxt, bytes, null, null, PARSE_OPTIONS);
+    } catch (e) {
+      this.renew(); // e.g. out of WebAssembly memory: start the next document afresh
+      throw e;
+    }
     // Warnings (level 1) are not failures; errors (2) and fatal errors (3) are.
     if (!doc || this.details.some((d) => d.level >= 2)) {
       if (doc) xmlFreeDoc(doc);

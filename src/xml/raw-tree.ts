@@ -88,7 +88,9 @@ const reader: RawTree = {
   },
   isBlank(p) {
     const { u8, i32 } = heap;
-    for (let i = i32[(p + CONTENT) >> 2]!; ; i++) {
+    const start = i32[(p + CONTENT) >> 2]!;
+    if (start === 0) return true;
+    for (let i = start; ; i++) {
       const b = u8[i];
       if (b === 0) return true;
       if (b !== 0x20 && b !== 0x0a && b !== 0x09 && b !== 0x0d) return false;
