@@ -7,4 +7,4 @@
  */
 export { guardXml, type XmlGuardLimits } from './guard.ts';
 export { parseXml, DEFAULT_XML_LIMITS } from './parse.ts';
-export { rawTree, ptrOf, checkRawLayout, wasmMemoryBytes, ELEMENT_NODE, TEXT_NODE, CDATA_NODE, type NodePtr, type RawTree } from './raw-tree.ts';
+export { rawTree, ptrOf, wasmMemoryBytes, ELEMENT_NODE, TEXT_NODE, CDATA_NODE, type NodePtr, type RawTree } from './raw-tree.ts';

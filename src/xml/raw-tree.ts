@@ -30,10 +30,15 @@ type SlicingBuffer = Buffer & { utf8Slice(start: number, end: number): string };
 
 let heap = { u8: new Uint8Array(0), i32: new Int32Array(0), buf: Buffer.alloc(0) as SlicingBuffer };
 
+/** libxml2-wasm's WebAssembly memory. */
+function wasmMemory(): ArrayBuffer {
+  // The only public view of it is a node-set table; an empty one at any address still
+  // carries the whole memory buffer.
+  return (XmlNodeSetStruct.nodeTable(0, 0) as Int32Array).buffer as ArrayBuffer;
+}
+
 function refresh(): void {
-  // The only public view of libxml2-wasm's memory is a node-set table; an empty one at any
-  // address still carries the whole WASM memory buffer.
-  const memory = (XmlNodeSetStruct.nodeTable(0, 0) as Int32Array).buffer as ArrayBuffer;
+  const memory = wasmMemory();
   heap = { u8: new Uint8Array(memory), i32: new Int32Array(memory), buf: Buffer.from(memory) as SlicingBuffer };
 }
 
@@ -100,7 +105,7 @@ const reader: RawTree = {
 
 /** Current size of libxml2-wasm's memory in bytes (it grows on demand and never shrinks). */
 export function wasmMemoryBytes(): number {
-  return (XmlNodeSetStruct.nodeTable(0, 0) as Int32Array).buffer.byteLength;
+  return wasmMemory().byteLength;
 }
 
 /** The reader, with its views renewed if the WASM memory grew since the last call. */
@@ -121,7 +126,7 @@ export function ptrOf(el: XmlElement): NodePtr {
  * if libxml2-wasm's layout differs (an upgrade), so the fast path fails loudly, never silently.
  * Runs once when this module loads.
  */
-export function checkRawLayout(el: XmlElement): void {
+function checkRawLayout(el: XmlElement): void {
   const p = ptrOf(el);
   const r = rawTree();
   const child = r.firstChild(p);

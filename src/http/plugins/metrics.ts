@@ -7,7 +7,8 @@ import { wasmMemoryBytes } from '../../xml/index.ts';
 /**
  * Prometheus metrics at `GET /metrics`: request counts and a latency histogram per route
  * (the route pattern, never the raw URL, so ids don't explode the label space), the
- * database pool state and the size of libxml2's WebAssembly memory. Each app has its own registry, so several apps can live in a process.
+ * database pool state and the size of libxml2's WebAssembly memory. Each app has its own
+ * registry, so several apps can live in a process.
  */
 async function metrics(app: FastifyInstance, opts: { db: Database }): Promise<void> {
   const registry = new Registry();
