@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createTestPki, DEV_P12_PASSWORD, DEV_PARTIES, initDevPki, partyIdsFromCertificate } from '../../src/pki/index.ts';
 import { main } from '../../src/cli/main.ts';
+import { requirePeer } from '../support/peer.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'bxg-devpki-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const openssl = (...args: string[]) => execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-describe('initDevPki', () => {
+describe.skipIf(!requirePeer('openssl'))('initDevPki', () => {
   it('makes a CA and one key, certificate and PKCS#12 per party that openssl accepts', async () => {
     const dir = join(root, 'ec');
     const result = await initDevPki(dir);
@@ -100,7 +101,7 @@ describe('initDevPki', () => {
   });
 });
 
-describe('createTestPki', () => {
+describe.skipIf(!requirePeer('openssl'))('createTestPki', () => {
   it('builds the same PKI in memory, with keys cached per process', () => {
     const a = createTestPki();
     const b = createTestPki();

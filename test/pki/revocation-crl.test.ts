@@ -7,6 +7,7 @@ import { TrustStore } from '../../src/pki/trust-store.ts';
 import { TrustError } from '../../src/pki/trust-types.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, type OpensslCa } from './support/openssl-ca.ts';
+import { requirePeer } from '../support/peer.ts';
 
 let t: TestDatabase;
 let ca: OpensslCa;
@@ -43,7 +44,7 @@ afterAll(async () => {
   ca.cleanup();
 });
 
-describe('CRLs made by openssl ca', () => {
+describe.skipIf(!requirePeer('openssl'))('CRLs made by openssl ca', () => {
   it('an imported CRL revokes a certificate at once; unrelated certificates stay trusted', async () => {
     const trust = new TrustStore(t.db);
     const victimCert = ca.issue('victim');
@@ -83,7 +84,7 @@ describe('CRLs made by openssl ca', () => {
   });
 });
 
-describe('CRL distribution points (fetch enabled)', () => {
+describe.skipIf(!requirePeer('openssl'))('CRL distribution points (fetch enabled)', () => {
   it('fetches the CRL when none is current, refuses when it lists the certificate, fails closed when unreachable', async () => {
     const dp = createOpensslCa('Vietnam DP');
     try {

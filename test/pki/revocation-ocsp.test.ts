@@ -9,6 +9,7 @@ import { TrustError } from '../../src/pki/trust-types.ts';
 import { parseCertificate, pemCertificates } from '../../src/pki/x509.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, type OpensslCa } from './support/openssl-ca.ts';
+import { requirePeer } from '../support/peer.ts';
 
 let t: TestDatabase;
 let ca: OpensslCa;
@@ -86,7 +87,7 @@ afterAll(async () => {
   other.cleanup();
 });
 
-describe('OCSP (enabled, certificate names a responder)', () => {
+describe.skipIf(!requirePeer('openssl'))('OCSP (enabled, certificate names a responder)', () => {
   const serialOf = async (pem: string) => parseCertificate(pemCertificates(pem)[0]!).serial;
 
   it('asks the responder, caches a good answer within the freshness limit, refuses a revoked one', async () => {
