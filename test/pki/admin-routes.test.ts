@@ -6,6 +6,7 @@ import { createSigner, type Signer } from '../../src/pki/keys/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, type OpensslCa } from './support/openssl-ca.ts';
 import { buildSignedApp, signedInject } from './support/signed-app.ts';
+import { requirePeer } from '../support/peer.ts';
 
 let t: TestDatabase;
 let app: FastifyInstance;
@@ -34,7 +35,7 @@ afterAll(async () => {
   ca.cleanup();
 });
 
-describe('partner admin API', () => {
+describe.skipIf(!requirePeer('openssl'))('partner admin API', () => {
   let rsaCert: ReturnType<OpensslCa['issue']>;
 
   it('registers a party with an openssl RSA certificate and its own CA, lists and shows it', async () => {

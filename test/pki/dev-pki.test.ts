@@ -9,13 +9,14 @@ import { DEV_P12_PASSWORD, DEV_PARTIES } from '../../src/pki/dev/index.ts';
 import { initDevPki } from '../../src/pki/index.ts';
 import { partyIdsFromCertificate } from '../../src/pki/keys/index.ts';
 import { main } from '../../src/cli/main.ts';
+import { requirePeer } from '../support/peer.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'bxg-devpki-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const openssl = (...args: string[]) => execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-describe('initDevPki', () => {
+describe.skipIf(!requirePeer('openssl'))('initDevPki', () => {
   it('makes a CA and one key, certificate and PKCS#12 per party that openssl accepts', async () => {
     const dir = join(root, 'ec');
     const result = await initDevPki(dir);
@@ -103,7 +104,7 @@ describe('initDevPki', () => {
   });
 });
 
-describe('createTestPki', () => {
+describe.skipIf(!requirePeer('openssl'))('createTestPki', () => {
   it('builds the same PKI in memory, with keys cached per process', () => {
     const a = createTestPki();
     const b = createTestPki();

@@ -6,6 +6,7 @@ import { jsonSigningPayload, signJsonDocument, verifyJsonDocument, JWS_ALGORITHM
 import { thumbprint } from '../../src/pki/keys/index.ts';
 import type { TestParty } from '../support/test-pki.ts';
 import { sampleJson } from './support/json-fixtures.ts';
+import { peerNote, PYTHON, requirePeer } from '../support/peer.ts';
 import { b64url, forgeJws, jwsKeys, signerOf } from './support/jws-vectors.ts';
 
 const k = jwsKeys();
@@ -119,10 +120,10 @@ describe('verifyJsonDocument refuses attacks (both engines)', () => {
   });
 });
 
-describe('interop with Python jwcrypto (/usr/bin/python3, python3-jwcrypto)', () => {
+describe.skipIf(!requirePeer('jwcrypto'))(`interop with Python jwcrypto (${PYTHON}, python3-jwcrypto)${peerNote('jwcrypto')}`, () => {
   const script = new URL('./support/jwcrypto-interop.py', import.meta.url).pathname;
   const py = (req: Record<string, unknown>) => {
-    const r = spawnSync('/usr/bin/python3', [script], { input: JSON.stringify(req), encoding: 'utf8' });
+    const r = spawnSync(PYTHON, [script], { input: JSON.stringify(req), encoding: 'utf8' });
     if (r.status !== 0) throw new Error(r.stderr);
     return JSON.parse(r.stdout) as Record<string, unknown>;
   };

@@ -10,6 +10,7 @@ import { DEV_P12_PASSWORD } from '../../src/pki/dev/index.ts';
 import { TrustStore } from '../../src/pki/trust/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, type OpensslCa } from './support/openssl-ca.ts';
+import { requirePeer } from '../support/peer.ts';
 
 let t: TestDatabase;
 let trust: TrustStore;
@@ -35,7 +36,7 @@ function p12(cert: { keyPath: string; certPath: string }, password: string, extr
   return out;
 }
 
-describe('partners add (functions on the test database)', () => {
+describe.skipIf(!requirePeer('openssl'))('partners add (functions on the test database)', () => {
   it('registers from an openssl PEM with the party CA, then rotates with openssl PKCS#12 bundles (RSA and EC)', async () => {
     const ecCert = ca.issue('gdce-ec');
     const caFile = join(dir, 'ca.pem');
@@ -68,7 +69,7 @@ describe('partners add (functions on the test database)', () => {
   });
 });
 
-describe('bxg partners / bxg pki crl import (the command, on an embedded database)', () => {
+describe.skipIf(!requirePeer('openssl'))('bxg partners / bxg pki crl import (the command, on an embedded database)', () => {
   it('adds, lists, imports an openssl CRL, revokes — and refuses an untrusted certificate with exit 1', async () => {
     const saved = { url: process.env.DATABASE_URL, data: process.env.DATA_DIR, log: process.env.LOG_LEVEL };
     delete process.env.DATABASE_URL;

@@ -8,6 +8,7 @@ import { parseCertificate, pemCertificates } from '../../src/pki/keys/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, opensslVerify, type OpensslCa } from './support/openssl-ca.ts';
 import { seedTrust } from './support/signed-app.ts';
+import { requirePeer } from '../support/peer.ts';
 
 let t: TestDatabase;
 let root: OpensslCa;
@@ -42,7 +43,7 @@ afterAll(async () => {
   rogue.cleanup();
 });
 
-describe('path validation', () => {
+describe.skipIf(!requirePeer('openssl'))('path validation', () => {
   it('builds root → intermediate → leaf from a PEM chain and stores the intermediate for the party', async () => {
     const issuing = subordinate(root, 'Philippine BOC');
     const leaf = issuing.issue('boc-signer', { key: 'ec384' });

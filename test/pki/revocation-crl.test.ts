@@ -6,6 +6,7 @@ import { readCrl } from '../../src/pki/revocation/index.ts';
 import { TrustStore, TrustError } from '../../src/pki/trust/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, type OpensslCa } from './support/openssl-ca.ts';
+import { requirePeer } from '../support/peer.ts';
 
 let t: TestDatabase;
 let ca: OpensslCa;
@@ -42,7 +43,7 @@ afterAll(async () => {
   ca.cleanup();
 });
 
-describe('CRLs made by openssl ca', () => {
+describe.skipIf(!requirePeer('openssl'))('CRLs made by openssl ca', () => {
   it('an imported CRL revokes a certificate at once; unrelated certificates stay trusted', async () => {
     const trust = new TrustStore(t.db);
     const victimCert = ca.issue('victim');
@@ -82,7 +83,7 @@ describe('CRLs made by openssl ca', () => {
   });
 });
 
-describe('CRL distribution points (fetch enabled)', () => {
+describe.skipIf(!requirePeer('openssl'))('CRL distribution points (fetch enabled)', () => {
   it('fetches the CRL when none is current, refuses when it lists the certificate, fails closed when unreachable', async () => {
     const dp = createOpensslCa('Vietnam DP');
     try {

@@ -8,6 +8,7 @@ import { TrustStore, TrustError } from '../../src/pki/trust/index.ts';
 import { parseCertificate, pemCertificates } from '../../src/pki/keys/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, type OpensslCa } from './support/openssl-ca.ts';
+import { requirePeer } from '../support/peer.ts';
 
 let t: TestDatabase;
 let ca: OpensslCa;
@@ -85,7 +86,7 @@ afterAll(async () => {
   other.cleanup();
 });
 
-describe('OCSP (enabled, certificate names a responder)', () => {
+describe.skipIf(!requirePeer('openssl'))('OCSP (enabled, certificate names a responder)', () => {
   const serialOf = async (pem: string) => parseCertificate(pemCertificates(pem)[0]!).serial;
 
   it('asks the responder, caches a good answer within the freshness limit, refuses a revoked one', async () => {

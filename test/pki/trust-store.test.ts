@@ -3,6 +3,7 @@ import { TrustError, TrustStore } from '../../src/pki/trust/index.ts';
 import { parseCertificate, pemCertificates } from '../../src/pki/keys/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, opensslDate, type OpensslCa } from './support/openssl-ca.ts';
+import { requirePeer } from '../support/peer.ts';
 
 let t: TestDatabase;
 let trust: TrustStore;
@@ -37,7 +38,7 @@ afterAll(async () => {
   other.cleanup();
 });
 
-describe('trust store with openssl-made certificates', () => {
+describe.skipIf(!requirePeer('openssl'))('trust store with openssl-made certificates', () => {
   it('registers a party with an RSA and an EC certificate (rotation overlap) and resolves both', async () => {
     const rsa = ca.issue('gdvc-rsa', { key: 'rsa:2048' });
     const ec = ca.issue('gdvc-ec', { key: 'ec' });

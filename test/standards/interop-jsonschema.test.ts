@@ -1,19 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { allExamples, allVectors, bytes, registry, schemaOnlyFailure } from './support.ts';
+import { peerNote, PYTHON as PY, requirePeer } from '../support/peer.ts';
 
 /*
  * A real peer: Python's jsonschema (Debian python3-jsonschema, Draft202012Validator, the common
  * schema resolved from a local store) must give the same verdict as the gateway's Ajv on every
  * JSON example and every JSON vector that is valid or fails by schema only.
- * /usr/bin/python3 on purpose: the system Python carries the Debian package.
+ * /usr/bin/python3 on purpose (test/support/peer.ts): the system Python carries the Debian package.
  */
 
-const PY = '/usr/bin/python3';
-const hasPeer = existsSync(PY) && spawnSync(PY, ['-c', 'import jsonschema']).status === 0;
+const hasPeer = requirePeer('jsonschema');
 const SCRIPT = fileURLToPath(new URL('./interop-jsonschema.py', import.meta.url));
 
 function walk(dir: string): string[] {
@@ -36,7 +36,7 @@ function peer(): Map<string, { valid: boolean; errors: string[] }> {
   return new Map((JSON.parse(r.stdout) as Array<{ file: string; valid: boolean; errors: string[] }>).map((x) => [x.file, x]));
 }
 
-describe.skipIf(!hasPeer)('interop: Python jsonschema agrees with the gateway (skipped: /usr/bin/python3 with jsonschema not found; apt-get install python3-jsonschema)', () => {
+describe.skipIf(!hasPeer)(`interop: Python jsonschema agrees with the gateway${peerNote('jsonschema')}`, () => {
   const verdicts = hasPeer ? peer() : new Map();
 
   it('has cases of both verdicts', () => {

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { XmlC14NMode, XmlElement, type XmlTreeNode } from 'libxml2-wasm';
 import { parseXml } from '../../src/xml/index.ts';
 import { allExamples, allVectors, bytes, registry, schemaOnlyFailure } from './support.ts';
+import { peerNote, requirePeer } from '../support/peer.ts';
 
 /*
  * A real peer: libxml2's own xmllint (libxml2-utils) must give the same XSD verdict as the
@@ -14,12 +15,12 @@ import { allExamples, allVectors, bytes, registry, schemaOnlyFailure } from './s
  * with its own XSD (extracted by exclusive c14n, which keeps the namespaces it uses).
  */
 
-const XMLLINT = spawnSync('xmllint', ['--version']).error ? undefined : 'xmllint';
+const XMLLINT = requirePeer('xmllint');
 const tmp = mkdtempSync(join(tmpdir(), 'bxg-xmllint-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function xmllint(xsd: string, file: string): boolean {
-  const r = spawnSync(XMLLINT!, ['--noout', '--nonet', '--schema', xsd, file], { encoding: 'utf8' });
+  const r = spawnSync('xmllint', ['--noout', '--nonet', '--schema', xsd, file], { encoding: 'utf8' });
   if (r.status !== 0 && r.status !== 3) throw new Error(`xmllint failed (${r.status}): ${r.stderr}`);
   return r.status === 0;
 }
@@ -49,7 +50,7 @@ const cases = [
   ...allVectors().filter(([, , v]) => v.file.endsWith('.xml') && (v.valid || schemaOnlyFailure(v))).map(([label, e, , p]) => [`vector ${label}`, e.type, e.version, p] as const),
 ];
 
-describe.skipIf(!XMLLINT)('interop: xmllint --schema agrees with the gateway (skipped: xmllint not installed; apt-get install libxml2-utils)', () => {
+describe.skipIf(!XMLLINT)(`interop: xmllint --schema agrees with the gateway${peerNote('xmllint')}`, () => {
   it('has cases of both verdicts', () => {
     expect(cases.length).toBeGreaterThan(20);
   });

@@ -6,10 +6,16 @@ export function register(program: Command): void {
   program
     .command('serve')
     .description('run the gateway (configuration from environment variables; see README)')
-    .option('--init-pki', 'create the development PKI first when no key exists (npm start does this)')
-    .action(async (opts: { initPki?: boolean }) => {
+    .option('--init-pki', 'create the development PKI first when no key exists (npm start does this); never in production')
+    .option('--require-pki', "production: refuse to start unless the gateway's key and certificate are mounted under CERTS_DIR "
+      + 'and the trust store vouches for them (also the default with NODE_ENV=production)')
+    .action(async (opts: { initPki?: boolean; requirePki?: boolean }) => {
       const { config, warnings } = loadConfig();
       // Loaded on use, so `bxg --help` and other commands start fast.
+      const { checkProductionPki, productionMode } = await import('../production-pki.ts');
+      const production = productionMode(opts);
+      // Before anything listens: a production gateway without its PKI stops with one line.
+      const signer = production ? await checkProductionPki(config) : undefined;
       const { initDevPki } = await import('../../pki/index.ts');
       const { startServer } = await import('../../http/index.ts');
       // The development PKI is made (idempotent) and seeded into the trust store, so a fresh
@@ -17,7 +23,7 @@ export function register(program: Command): void {
       const devPki = opts.initPki ? await initDevPki(config.certsDir) : undefined;
       if (devPki) warnings.push(`--init-pki: the development PKI in ${config.certsDir} and its demo partners are trusted; never in production`);
       const server = await startServer(config, { handleSignals: true, warnings, deps: { devPki } });
-      server.app.log.info({ url: server.url }, 'gateway listening');
+      server.app.log.info({ url: server.url, ...(signer && { pki: 'required', keyId: signer.keyId }) }, 'gateway listening');
       // Keep the process alive until a signal stops the server.
       await new Promise<void>(() => {});
     });
