@@ -87,7 +87,10 @@ export class AvailabilityMonitor implements DatabaseAvailability {
       ]);
       if (!this.stopped) this.markUp();
     } catch (e) {
-      if (!this.stopped) this.markDown(reasonOf(e));
+      if (!this.stopped) {
+        const reason = reasonOf(e);
+        this.markDown(/timeout|no answer/i.test(reason) ? `no answer within ${this.options.timeoutMs} ms (${reason})` : reason);
+      }
     } finally {
       clearTimeout(backstop);
     }
