@@ -38,6 +38,7 @@ export class AvailabilityMonitor implements DatabaseAvailability {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  private started = false;
   private readonly upIntervalMs: number;
   private readonly downIntervalMs: number;
 
@@ -46,8 +47,13 @@ export class AvailabilityMonitor implements DatabaseAvailability {
     this.downIntervalMs = options.downIntervalMs ?? 250;
   }
 
-  /** Begin probing in the background (the timer never keeps the process alive). */
+  /**
+   * Begin probing in the background (the timer never keeps the process alive). Without it,
+   * or with `upIntervalMs` 0, probes run only after a failure, and then until the database
+   * is back.
+   */
   start(): void {
+    this.started = true;
     this.schedule();
   }
 
@@ -68,11 +74,15 @@ export class AvailabilityMonitor implements DatabaseAvailability {
     return this.running;
   }
 
+  /** (Re)arm the timer for the current state: every probe, and every change of state, re-arms it. */
   private schedule(): void {
-    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const interval = this.up ? (this.started ? this.upIntervalMs : 0) : this.downIntervalMs;
+    if (this.stopped || interval <= 0) return;
     this.timer = setTimeout(() => {
       void this.check().finally(() => this.schedule());
-    }, this.up ? this.upIntervalMs : this.downIntervalMs);
+    }, interval);
     this.timer.unref();
   }
 
@@ -103,6 +113,7 @@ export class AvailabilityMonitor implements DatabaseAvailability {
     this.downSince = Date.now();
     this.options.logger?.error({ reason, outages: this.outages }, `database unavailable: ${reason}; requests are answered 503 until it returns`);
     this.options.onDown?.();
+    this.schedule();
   }
 
   private markUp(): void {
@@ -111,5 +122,6 @@ export class AvailabilityMonitor implements DatabaseAvailability {
     this.up = true;
     this.downSince = 0;
     this.options.logger?.info({ downMs }, `database available again after ${(downMs / 1000).toFixed(1)} s`);
+    this.schedule();
   }
 }

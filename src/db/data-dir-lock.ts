@@ -238,7 +238,7 @@ export async function lockDataDir(dir: string, options: LockOptions = {}): Promi
     if ('changed' in verdict) continue;
     if (verdict.alive) {
       throw new DatabaseUnavailableError({
-        detail: `the embedded database in ${dir} is in use by another gateway: ${verdict.why}; stop it first, or use DATABASE_URL (PostgreSQL) for several processes`,
+        detail: `the embedded database in ${dir} is in use by another bxg process: ${verdict.why}; stop it first, or use DATABASE_URL (PostgreSQL) for several processes`,
       });
     }
     await breakStale(file, seen, staleMs);

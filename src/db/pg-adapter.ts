@@ -23,7 +23,7 @@ export interface PgOptions {
   statementTimeoutMs?: number;
   /** Where connection losses and outages are logged; silent when absent. */
   logger?: DbLogger;
-  /** Probe intervals of the availability monitor (0 for upIntervalMs: probe only after failures). */
+  /** Probe intervals of the availability monitor (upIntervalMs 0: while up, probe only after a failure). */
   probe?: { upIntervalMs?: number; downIntervalMs?: number };
 }
 
@@ -63,7 +63,9 @@ export function createPgDatabase(options: PgOptions): Database {
     void probeClient.end().catch(() => {});
     probeClient = undefined;
   };
+  let closed = false;
   const probeOnce = async (timeoutMs: number): Promise<void> => {
+    if (closed) return;
     if (!probeClient) {
       const c = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, keepAlive: true, options: serverOptions });
       c.on('error', () => { if (probeClient === c) probeClient = undefined; });
@@ -104,7 +106,7 @@ export function createPgDatabase(options: PgOptions): Database {
       for (const c of clients) destroyConnection(c);
     },
   });
-  if (options.probe?.upIntervalMs !== 0) monitor.start();
+  monitor.start();
 
   // An idle pooled connection that is lost must not crash the process; say so, and look.
   pool.on('error', (err) => {
@@ -190,6 +192,7 @@ export function createPgDatabase(options: PgOptions): Database {
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
+      closed = true;
       monitor.stop();
       dropProbeClient();
       await pool.end();

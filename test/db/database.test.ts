@@ -110,5 +110,5 @@ describe('embedded database on disk', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 });

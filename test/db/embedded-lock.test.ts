@@ -65,7 +65,7 @@ describe('embedded database lock (bxg.lock in DATA_DIR)', () => {
     const a = await lockDataDir(dir);
     try {
       const err = await refusal(lockDataDir(dir));
-      expect(err.message).toMatch(new RegExp(`in use by another gateway: process ${process.pid} on .* is running`));
+      expect(err.message).toMatch(new RegExp(`in use by another bxg process: process ${process.pid} on .* is running`));
       expect(err.message).toMatch(/use DATABASE_URL \(PostgreSQL\)/);
     } finally {
       await a.release();
@@ -79,10 +79,10 @@ describe('embedded database lock (bxg.lock in DATA_DIR)', () => {
     const file = writeLock(dir, { pid: process.pid, pidNamespace: 'pid:[4000000001]', startTime: '1', host: 'container-a' });
     beat(file);
     const started = Date.now();
-    const err = await refusal(lockDataDir(dir, { staleMs: 3_000 }));
+    const err = await refusal(lockDataDir(dir, { staleMs: 20_000 }));
     expect(err.message).toMatch(/process \d+ on container-a .* keeps its heartbeat/);
-    // It watched the heartbeat move: refused within about one beat, not after the stale time.
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // It watched the heartbeat move: refused within about one beat, long before the stale time.
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(JSON.parse(readFileSync(file, 'utf8')).host).toBe('container-a');
   });
 
@@ -91,7 +91,7 @@ describe('embedded database lock (bxg.lock in DATA_DIR)', () => {
     writeLock(dir, { pid: 1, pidNamespace: 'pid:[4000000002]', startTime: '1' }, 5_000);
     const started = Date.now();
     const lock = await lockDataDir(dir, { staleMs: 3_000 });
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(2_500);
     expect(JSON.parse(readFileSync(join(dir, 'bxg.lock'), 'utf8')).token).toBe(lock.owner.token);
     await lock.release();
   });
@@ -103,7 +103,7 @@ describe('embedded database lock (bxg.lock in DATA_DIR)', () => {
     const lock = await lockDataDir(dir, { staleMs: 1_500 });
     const waited = Date.now() - started;
     expect(waited).toBeGreaterThanOrEqual(1_400);
-    expect(waited).toBeLessThan(4_000);
+    expect(waited).toBeLessThan(10_000);
     await lock.release();
   });
 
@@ -115,7 +115,8 @@ describe('embedded database lock (bxg.lock in DATA_DIR)', () => {
     beat(file, 10_000);
     const started = Date.now();
     const lock = await lockDataDir(dir, { staleMs: 60_000 });
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // At once: not after the 60 s stale time.
+    expect(Date.now() - started).toBeLessThan(10_000);
     await lock.release();
   });
 
@@ -189,7 +190,7 @@ describe('embedded database lock (bxg.lock in DATA_DIR)', () => {
     const a = await openDatabase({ dataDir: dir });
     try {
       const err = await refusal(openDatabase({ dataDir: dir }));
-      expect(err.message).toMatch(/is in use by another gateway/);
+      expect(err.message).toMatch(/is in use by another bxg process/);
     } finally {
       await a.close();
     }
