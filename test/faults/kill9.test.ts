@@ -43,9 +43,12 @@ describe('kill -9 under signed write load', () => {
       cleanups.push(async () => { await server.stop(); });
       await ready(server);
       for (let round = 0; round < ROUNDS; round++) {
-        const load = writeLoad(gw, `${name[1]}${round}`);
-        // Kill at a different moment each round, while writes are in flight.
-        await new Promise((r) => setTimeout(r, 1_500 + round * 700));
+        const load = writeLoad(gw, `${name.slice(0, 2).toUpperCase()}${round}`);
+        // Kill at a different moment each round, while writes are in flight: once some were
+        // acknowledged, after 0.5–1.5 s more.
+        const t0 = Date.now();
+        while (load.acked.length < 5 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 500 + round * 500));
         const before = load.acked.length;
         server.child.kill('SIGKILL');
         await server.exited;
