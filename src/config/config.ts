@@ -10,6 +10,10 @@ export interface Config {
   dataDir: string;
   /** Maximum pooled connections to PostgreSQL. */
   dbPoolMax: number;
+  /** Longest wait for a PostgreSQL connection or pool slot; also the availability probe's limit (ms). */
+  dbConnectTimeoutMs: number;
+  /** PostgreSQL statement_timeout (ms); the client gives up on a silent connection a second later. */
+  dbStatementTimeoutMs: number;
   /** pino log level. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Largest accepted request body, in bytes. */

@@ -46,6 +46,16 @@ export const ENV_VARS: readonly EnvVar[] = [
   },
   { name: 'DB_POOL_MAX', key: 'dbPoolMax', description: 'Maximum PostgreSQL pool connections', default: '10', parse: int(1, 1000) },
   {
+    name: 'DB_CONNECT_TIMEOUT_MS', key: 'dbConnectTimeoutMs',
+    description: 'PostgreSQL: longest wait for a connection (or a free pool slot); also how long the database may stay silent before it counts as unavailable',
+    default: '5000', parse: int(100, 120000),
+  },
+  {
+    name: 'DB_STATEMENT_TIMEOUT_MS', key: 'dbStatementTimeoutMs',
+    description: 'PostgreSQL: the server cancels a statement running longer (503, retry); migrations are exempt',
+    default: '15000', parse: int(100, 3600000),
+  },
+  {
     name: 'LOG_LEVEL', key: 'logLevel', description: `Log level (${LOG_LEVELS.join(', ')})`, default: 'info',
     parse: (raw) => {
       if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new Error(`must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);

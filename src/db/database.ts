@@ -20,6 +20,22 @@ export interface PoolStats {
   waiting: number;
 }
 
+/** The part of a pino logger the database layer writes to (connection losses, outages). */
+export interface DbLogger {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+/** Whether the database answers, as the gateway last found (for /ready and /metrics). */
+export interface DatabaseAvailability {
+  /** False while the database is known to be unreachable: queries then fail at once with 503. */
+  readonly up: boolean;
+  /** How many times it became unavailable since the process started. */
+  readonly outages: number;
+}
+
 /**
  * The gateway's one database interface. Two adapters implement it: PostgreSQL through a
  * `pg` pool, and the embedded PGlite. Both speak the same SQL.
@@ -28,6 +44,8 @@ export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
   /** Run `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Reachability, watched in the background (always up for the embedded database unless its lock is lost). */
+  readonly availability: DatabaseAvailability;
   /** Pool state (PGlite reports a single connection). */
   poolStats(): PoolStats;
   /** Close every connection; later queries fail. */

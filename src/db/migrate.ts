@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { DatabaseUnavailableError, GatewayError } from '../errors/index.ts';
 import type { Database } from './database.ts';
 
 /** Where the numbered SQL migrations live. */
@@ -48,38 +49,55 @@ export interface MigrationReport {
  * starting together apply each file exactly once. Refuses to run if an applied file changed.
  */
 export async function migrate(db: Database, migrations: Migration[] = readMigrations()): Promise<MigrationReport> {
-  return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await tx.query(`CREATE TABLE IF NOT EXISTS bxg_migrations (
-      version integer PRIMARY KEY,
-      name text NOT NULL,
-      checksum text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await tx.query<{ version: number; name: string; checksum: string }>(
-      'SELECT version, name, checksum FROM bxg_migrations ORDER BY version',
-    );
-    const byVersion = new Map(migrations.map((m) => [m.version, m]));
-    for (const row of rows) {
-      const file = byVersion.get(row.version);
-      if (!file) {
-        throw new MigrationError(`database has migration ${row.version} (${row.name}) that this gateway does not know: it is newer than this code`);
+  let current: Migration | undefined;
+  try {
+    return await db.transaction(async (tx) => {
+      // A migration may legitimately run long, and so may the wait for another instance's:
+      // no statement timeout inside this transaction (scripts have no client-side limit either).
+      await tx.exec(`SET LOCAL statement_timeout = 0; SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+      await tx.exec(`CREATE TABLE IF NOT EXISTS bxg_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        checksum text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now())`);
+      const { rows } = await tx.query<{ version: number; name: string; checksum: string }>(
+        'SELECT version, name, checksum FROM bxg_migrations ORDER BY version',
+      );
+      const byVersion = new Map(migrations.map((m) => [m.version, m]));
+      for (const row of rows) {
+        const file = byVersion.get(row.version);
+        if (!file) {
+          throw new MigrationError(`database has migration ${row.version} (${row.name}) that this gateway does not know: it is newer than this code`);
+        }
+        if (file.checksum !== row.checksum) {
+          throw new MigrationError(
+            `migration ${migrationFile(file)} was changed after it was applied (checksum ${row.checksum.slice(0, 12)}… in the database, ${file.checksum.slice(0, 12)}… on disk); migrations are forward-only: restore the file and add a new one`,
+          );
+        }
       }
-      if (file.checksum !== row.checksum) {
-        throw new MigrationError(
-          `migration ${String(row.version).padStart(4, '0')}_${row.name}.sql was changed after it was applied (checksum ${row.checksum.slice(0, 12)}… in the database, ${file.checksum.slice(0, 12)}… on disk); migrations are forward-only: restore the file and add a new one`,
-        );
+      const done = new Set(rows.map((r) => r.version));
+      const applied: Migration[] = [];
+      for (const m of migrations) {
+        if (done.has(m.version)) continue;
+        current = m;
+        await tx.exec(m.sql);
+        await tx.query('INSERT INTO bxg_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
+        applied.push(m);
       }
-    }
-    const done = new Set(rows.map((r) => r.version));
-    const applied: Migration[] = [];
-    for (const m of migrations) {
-      if (done.has(m.version)) continue;
-      await tx.exec(m.sql);
-      await tx.query('INSERT INTO bxg_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
-      applied.push(m);
-    }
-    return { applied, alreadyApplied: rows.length };
-  });
+      current = undefined;
+      return { applied, alreadyApplied: rows.length };
+    });
+  } catch (e) {
+    if (e instanceof MigrationError || e instanceof DatabaseUnavailableError) throw e;
+    // An operator needs the database's own words here, not "Internal error".
+    const why = e instanceof GatewayError ? (e.logDetail ?? e.detail) : (e as Error).message;
+    throw new MigrationError(`${current ? `migration ${migrationFile(current)} failed` : 'migrations failed'} (nothing was applied): ${why}`, { cause: e });
+  }
+}
+
+/** `NNNN_name.sql` of a migration. */
+export function migrationFile(m: Pick<Migration, 'version' | 'name'>): string {
+  return `${String(m.version).padStart(4, '0')}_${m.name}.sql`;
 }
 
 /** True when every known migration is applied (for /ready). */

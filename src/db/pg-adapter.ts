@@ -1,6 +1,15 @@
 import pg from 'pg';
-import type { Database, Queryable, QueryResult } from './database.ts';
-import { mapDatabaseError } from './sqlstate.ts';
+import { DatabaseUnavailableError } from '../errors/index.ts';
+import { AvailabilityMonitor } from './availability.ts';
+import type { Database, DbLogger, Queryable, QueryResult } from './database.ts';
+import { isConnectionError, mapDatabaseError } from './sqlstate.ts';
+
+/** Default of DB_CONNECT_TIMEOUT_MS: a new connection (or a free pool slot) within this, or 503. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** Default of DB_STATEMENT_TIMEOUT_MS: the server cancels a statement running longer. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+/** Longest timer Node accepts: "no client-side limit" for migration scripts. */
+const NO_LIMIT_MS = 2 ** 31 - 1;
 
 /** Options of the PostgreSQL adapter. */
 export interface PgOptions {
@@ -8,54 +17,185 @@ export interface PgOptions {
   poolMax?: number;
   /** Schema to work in (set as search_path on every connection); tests use one each. */
   schema?: string;
+  /** Connect (and wait for a pool slot) at most this long; also the availability probe's limit. */
+  connectTimeoutMs?: number;
+  /** Server-side statement_timeout; the client gives up a second later (a frozen connection). */
+  statementTimeoutMs?: number;
+  /** Where connection losses and outages are logged; silent when absent. */
+  logger?: DbLogger;
+  /** Probe intervals of the availability monitor (upIntervalMs 0: while up, probe only after a failure). */
+  probe?: { upIntervalMs?: number; downIntervalMs?: number };
 }
 
-async function run<Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-  try {
-    const res: unknown = await client.query(sql, params as unknown[] | undefined);
-    // A parameterless script of several statements answers with one result per statement.
-    const r = (Array.isArray(res) ? res[res.length - 1] : res) as pg.QueryResult;
-    return { rows: r.rows as Row[], rowCount: r.rowCount ?? r.rows.length };
-  } catch (e) {
-    throw mapDatabaseError(e);
-  }
+/** pg's own socket, to cut a connection that hangs (pg-pool does the same on a connect timeout). */
+function destroyConnection(client: pg.ClientBase): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
-/** Open a `pg` pool behind the {@link Database} interface. */
+/** Open a `pg` pool behind the {@link Database} interface, with timeouts and an availability monitor. */
 export function createPgDatabase(options: PgOptions): Database {
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  const serverOptions = [`-c statement_timeout=${statementTimeoutMs}`, ...(options.schema ? [`-c search_path=${options.schema}`] : [])].join(' ');
+  const log = options.logger;
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolMax ?? 10,
-    options: options.schema ? `-c search_path=${options.schema}` : undefined,
+    connectionTimeoutMillis: connectTimeoutMs,
+    // The server cancels slow statements itself; this client-side limit catches a connection
+    // that stopped answering altogether (a hung network), where no cancel arrives.
+    query_timeout: statementTimeoutMs + 1_000,
+    keepAlive: true,
+    // Idle connections never keep the process alive (a failed start must be able to exit).
+    allowExitOnIdle: true,
+    options: serverOptions,
   });
-  // An idle client that loses its connection must not crash the process.
-  pool.on('error', () => {});
+  // Every open connection, checked out or idle: when the database is found gone, they are cut
+  // so requests waiting on them get their 503 now rather than at their timeout.
+  const clients = new Set<pg.PoolClient>();
+  pool.on('connect', (c) => clients.add(c));
+  pool.on('remove', (c) => clients.delete(c as pg.PoolClient));
+
+  let probeClient: pg.Client | undefined;
+  const dropProbeClient = () => {
+    if (!probeClient) return;
+    destroyConnection(probeClient);
+    void probeClient.end().catch(() => {});
+    probeClient = undefined;
+  };
+  let closed = false;
+  const probeOnce = async (timeoutMs: number): Promise<void> => {
+    if (closed) return;
+    if (!probeClient) {
+      const c = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, keepAlive: true, options: serverOptions });
+      c.on('error', () => { if (probeClient === c) probeClient = undefined; });
+      probeClient = c;
+      try {
+        await c.connect();
+        // The probe's connection never keeps the process alive on its own.
+        (c as unknown as { connection?: { stream?: { unref?(): void } } }).connection?.stream?.unref?.();
+      } catch (e) {
+        dropProbeClient();
+        throw e;
+      }
+    }
+    try {
+      await probeClient.query('SELECT 1');
+    } catch (e) {
+      dropProbeClient();
+      throw e;
+    }
+  };
+  const monitor = new AvailabilityMonitor({
+    timeoutMs: connectTimeoutMs,
+    upIntervalMs: options.probe?.upIntervalMs,
+    downIntervalMs: options.probe?.downIntervalMs,
+    logger: log,
+    // A lost probe connection (server restarted, idle connection cut) is retried on a new one
+    // before the database counts as down; a probe that timed out is not: it hangs.
+    probe: async (timeoutMs) => {
+      const hadClient = probeClient !== undefined;
+      try {
+        await probeOnce(timeoutMs);
+      } catch (e) {
+        if (!hadClient || /timeout/i.test((e as Error).message)) throw e;
+        await probeOnce(timeoutMs);
+      }
+    },
+    onDown: () => {
+      for (const c of clients) destroyConnection(c);
+    },
+  });
+  monitor.start();
+
+  // An idle pooled connection that is lost must not crash the process; say so, and look.
+  pool.on('error', (err) => {
+    if (monitor.up) log?.warn({ reason: err.message }, 'database connection lost (idle pooled connection)');
+    else log?.debug({ reason: err.message }, 'database connection lost (idle pooled connection)');
+    void monitor.check();
+  });
+
+  /** Fail at once while the database is known to be down (no waiting on a dead network). */
+  const refuseWhileDown = () => {
+    if (monitor.up) return;
+    throw new DatabaseUnavailableError({
+      logDetail: `database unavailable since ${new Date(monitor.since).toISOString()}`,
+      headers: { 'retry-after': '2' },
+    });
+  };
+
+  const failed = (e: unknown): unknown => {
+    if (isConnectionError(e)) void monitor.check();
+    return mapDatabaseError(e);
+  };
+
+  async function run<Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[], noLimit = false): Promise<QueryResult<Row>> {
+    try {
+      const config: pg.QueryConfig = { text: sql, values: params as unknown[] | undefined, ...(noLimit ? { query_timeout: NO_LIMIT_MS } : {}) };
+      const res: unknown = await client.query(config);
+      // A parameterless script of several statements answers with one result per statement.
+      const r = (Array.isArray(res) ? res[res.length - 1] : res) as pg.QueryResult;
+      return { rows: r.rows as Row[], rowCount: r.rowCount ?? r.rows.length };
+    } catch (e) {
+      throw failed(e);
+    }
+  }
+
   return {
     kind: 'postgres',
-    query: (sql, params) => run(pool, sql, params),
-    exec: async (sql) => { await run(pool, sql); },
+    availability: monitor,
+    async query(sql, params) {
+      refuseWhileDown();
+      return run(pool, sql, params);
+    },
+    // Scripts are migrations: no client-side limit (they set their own statement_timeout).
+    exec: async (sql) => {
+      refuseWhileDown();
+      await run(pool, sql, undefined, true);
+    },
     async transaction(fn) {
+      refuseWhileDown();
       let client: pg.PoolClient;
       try {
         client = await pool.connect();
       } catch (e) {
-        throw mapDatabaseError(e);
+        throw failed(e);
       }
+      // A checked-out client has no pool listener: a connection lost between two statements
+      // would otherwise be an unhandled 'error' event. The next statement reports it.
+      const onError = (err: Error) => log?.debug({ reason: err.message }, 'database connection lost during a transaction');
+      client.on('error', onError);
       // Without parameters pg uses the simple protocol, which accepts several statements.
-      const tx: Queryable = { query: (sql, params) => run(client, sql, params), exec: async (sql) => { await run(client, sql); } };
+      const tx: Queryable = {
+        query: (sql, params) => run(client, sql, params),
+        exec: async (sql) => { await run(client, sql, undefined, true); },
+      };
+      let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
+        await run(client, 'BEGIN');
         const result = await fn(tx);
-        await client.query('COMMIT');
+        await run(client, 'COMMIT');
         return result;
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw mapDatabaseError(e);
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          // The connection's state is unknown (lost, or a statement still hangs on it): the
+          // pool must discard it, not hand it to the next caller.
+          broken = rollbackError as Error;
+        }
+        throw failed(e);
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken);
       }
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    close: () => pool.end(),
+    async close() {
+      closed = true;
+      monitor.stop();
+      dropProbeClient();
+      await pool.end();
+    },
   };
 }

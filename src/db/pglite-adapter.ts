@@ -1,15 +1,20 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Results } from '@electric-sql/pglite';
 import { DatabaseUnavailableError } from '../errors/index.ts';
+import { lockDataDir, type LockOptions } from './data-dir-lock.ts';
 import { readPgliteTemplate } from './pglite-template.ts';
-import type { Database, QueryResult } from './database.ts';
+import type { Database, DatabaseAvailability, DbLogger, QueryResult } from './database.ts';
 import { mapDatabaseError } from './sqlstate.ts';
 
 /** Options of the embedded adapter. */
 export interface PgliteOptions {
   /** A directory, or `memory://` for a throw-away database. */
   dataDir: string;
+  /** Where a lost data-directory lock is reported; silent when absent. */
+  logger?: DbLogger;
+  /** Timings of the data-directory lock (tests shorten them). */
+  lock?: Omit<LockOptions, 'onLost'>;
 }
 
 type Runner = Pick<PGlite, 'query' | 'exec'>;
@@ -22,56 +27,37 @@ async function exec(db: Runner, sql: string): Promise<void> {
   }
 }
 
+/**
+ * `rowCount` as `pg` reports it (the command tag's count): rows returned by a SELECT, rows
+ * affected by INSERT/UPDATE/DELETE. PGlite's `affectedRows` is 0 for a SELECT, so a
+ * "SELECT 1 … WHERE" check that reads rowCount would never see a row.
+ */
+export function toResult<Row>(r: Results<Row>): QueryResult<Row> {
+  return { rows: r.rows, rowCount: r.rowCount ?? (r.fields.length > 0 ? r.rows.length : (r.affectedRows ?? 0)) };
+}
+
 async function run<Row>(db: Runner, sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
   try {
-    const r = await db.query<Row>(sql, params as unknown[] | undefined);
-    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+    return toResult(await db.query<Row>(sql, params as unknown[] | undefined));
   } catch (e) {
     throw mapDatabaseError(e);
   }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * PGlite has no locking of its own: two processes on one data directory corrupt it. Take a
- * lock file holding our pid; a lock left by a dead process is taken over.
- * @returns a function that releases the lock.
- */
-function lockDataDir(dir: string): () => void {
-  const file = join(dir, 'bxg.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = Number(readFileSync(file, 'utf8').trim());
-      if (holder && holder !== process.pid && processAlive(holder)) {
-        throw new DatabaseUnavailableError({
-          detail: `the embedded database in ${dir} is in use by process ${holder}; stop it first, or use DATABASE_URL (PostgreSQL) for several processes`,
-        });
-      }
-      rmSync(file, { force: true });
-    }
-  }
-  throw new DatabaseUnavailableError({ detail: `cannot lock the embedded database in ${dir}` });
 }
 
 /** Open the embedded PGlite database behind the {@link Database} interface. */
 export async function createPgliteDatabase(options: PgliteOptions): Promise<Database> {
   const inMemory = options.dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(options.dataDir, { recursive: true });
-  const unlock = inMemory ? () => {} : lockDataDir(options.dataDir);
+  // The lock is lost only if this process was frozen longer than the lock's stale time and
+  // another gateway took the directory over: from then on every query is refused.
+  let lostReason: string | undefined;
+  const lock = inMemory ? undefined : await lockDataDir(options.dataDir, {
+    ...options.lock,
+    onLost: (reason) => {
+      lostReason = reason;
+      options.logger?.error({ dataDir: options.dataDir, reason }, `embedded database lock lost: ${reason}; refusing every further query`);
+    },
+  });
   let db: PGlite;
   try {
     // A new directory starts from the fresh-cluster dump when there is one (skips initdb).
@@ -79,15 +65,30 @@ export async function createPgliteDatabase(options: PgliteOptions): Promise<Data
     const template = isNew ? readPgliteTemplate() : undefined;
     db = await PGlite.create(options.dataDir, template ? { loadDataDir: template } : {});
   } catch (e) {
-    unlock();
+    await lock?.release();
     throw e;
   }
+  const availability: DatabaseAvailability = {
+    get up() { return lostReason === undefined; },
+    get outages() { return lostReason === undefined ? 0 : 1; },
+  };
+  const guard = () => {
+    if (lostReason !== undefined) throw new DatabaseUnavailableError({ logDetail: `embedded database lock lost: ${lostReason}` });
+  };
   let closed = false;
   return {
     kind: 'pglite',
-    query: (sql, params) => run(db, sql, params),
-    exec: (sql) => exec(db, sql),
+    availability,
+    async query(sql, params) {
+      guard();
+      return run(db, sql, params);
+    },
+    async exec(sql) {
+      guard();
+      return exec(db, sql);
+    },
     async transaction(fn) {
+      guard();
       try {
         // PGlite queues other queries while a transaction runs: one connection, serialised.
         return await db.transaction((tx) => fn({ query: (sql, params) => run(tx, sql, params), exec: (sql) => exec(tx, sql) }));
@@ -99,10 +100,12 @@ export async function createPgliteDatabase(options: PgliteOptions): Promise<Data
     async close() {
       if (closed) return;
       closed = true;
+      // After losing the lock the files are another gateway's: do not even checkpoint them.
+      if (lostReason !== undefined) return;
       try {
         await db.close();
       } finally {
-        unlock();
+        await lock?.release();
       }
     },
   };

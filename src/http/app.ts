@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/index.ts';
-import { isMigrated, migrate, openDatabase, type Database } from '../db/index.ts';
+import { isMigrated, migrate, migrationFile, openDatabase, type Database } from '../db/index.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { loadRegistry, parseJson, standardsRoutes, type Registry } from '../standards/index.ts';
 import { healthPlugin } from './plugins/health.ts';
@@ -52,12 +52,6 @@ const REDACT = [
  * server entry does (`src/http/server.ts`), so tests drive it with `app.inject`.
  */
 export async function buildApp(config: Config, deps: AppDependencies = {}): Promise<FastifyInstance> {
-  const ownsDb = !deps.db;
-  const db = deps.db ?? (await openDatabase({
-    databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax,
-  }));
-  if (ownsDb) await migrate(db);
-
   const app = Fastify({
     // Given logger options (tests, embedding) still get the redaction list.
     logger: deps.logger === false ? false
@@ -72,6 +66,24 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
+  const ownsDb = !deps.db;
+  const db = deps.db ?? (await openDatabase({
+    databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax,
+    connectTimeoutMs: config.dbConnectTimeoutMs, statementTimeoutMs: config.dbStatementTimeoutMs,
+    logger: app.log.child({ part: 'db' }),
+  }));
+  if (ownsDb) {
+    try {
+      const report = await migrate(db);
+      app.log.info(
+        { applied: report.applied.map(migrationFile), alreadyApplied: report.alreadyApplied },
+        report.applied.length ? `migrations applied: ${report.applied.map(migrationFile).join(', ')}` : `database schema up to date (${report.alreadyApplied} migrations)`,
+      );
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+  }
   const routeList: FastifyInstance['routeList'] = [];
   app.decorate('routeList', routeList);
   app.addHook('onRoute', (route) => {
@@ -108,6 +120,8 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   await app.register(metricsPlugin, { db });
 
   app.addReadinessCheck('database', async () => {
+    // Known down: say so at once (the availability monitor probes in the background).
+    if (!db.availability.up) throw new Error('database unavailable');
     if (!(await isMigrated(db))) throw new Error('database unreachable or not migrated');
   });
   await app.register(pkiPlugin, { config, db, signer: deps.signer, devPki: deps.devPki });

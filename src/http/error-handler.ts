@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  GatewayError, InvalidRequestError, MalformedBodyError, NotFoundError, PayloadTooLargeError,
+  DatabaseUnavailableError, GatewayError, InvalidRequestError, MalformedBodyError, NotFoundError, PayloadTooLargeError,
   PROBLEM_MEDIA_TYPE, toGatewayError, toProblem, UnsupportedMediaTypeError, type ProblemItem,
 } from '../errors/index.ts';
 
@@ -42,7 +42,10 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: G
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const gw = error instanceof GatewayError ? error : fromFastify(error) ?? toGatewayError(error);
-    if (gw.status >= 500) {
+    if (gw instanceof DatabaseUnavailableError) {
+      // The outage itself is logged once by the database's availability monitor, not per request.
+      request.log.debug({ code: gw.code, logDetail: gw.logDetail }, 'request refused: database unavailable');
+    } else if (gw.status >= 500) {
       request.log.error({ err: error, code: gw.code, logDetail: gw.logDetail }, 'request failed');
     } else {
       request.log.info({ code: gw.code, logDetail: gw.logDetail, detail: gw.detail }, 'request refused');

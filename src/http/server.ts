@@ -33,6 +33,7 @@ export async function startServer(
       // close() stops accepting, waits for in-flight requests, then runs onClose (database).
       await app.close();
       clearTimeout(timer);
+      app.log.info('shutdown complete');
     })();
     return stopping;
   };

@@ -23,8 +23,11 @@ describe('bxg serve (a real process)', () => {
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ checks: { database: 'ok', 'signing-key': 'ok' } });
       expect(server.output()).toMatch(/insecure default: --init-pki: the development PKI/);
+      // The start names the migrations it applied; the stop's last line says it is done.
+      expect(server.output()).toMatch(/"msg":"migrations applied: 0001_core\.sql, 0002_trust-store\.sql/);
       expect(await server.stop()).toBe(0);
       expect(server.output()).toMatch(/shutting down/);
+      expect(server.output().trim().split('\n').at(-1)).toMatch(/"msg":"shutdown complete"/);
     } finally {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

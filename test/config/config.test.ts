@@ -42,4 +42,21 @@ describe('configuration', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const v of ENV_VARS) expect(readme, v.name).toContain(`\`${v.name}\``);
   });
+
+  it('shows the default of each variable in the README configuration table as the code has it', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const v of ENV_VARS) {
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`${v.name}\` |`));
+      expect(row, `README row of ${v.name}`).toBeDefined();
+      const cell = row!.split('|')[2]!.trim();
+      expect(cell, v.name).toBe(v.default === undefined ? '—' : `\`${v.default}\``);
+    }
+  });
+
+  it('reads the database timeouts, with their documented defaults', () => {
+    expect(loadConfig({}).config).toMatchObject({ dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 15000 });
+    expect(loadConfig({ DB_CONNECT_TIMEOUT_MS: '750', DB_STATEMENT_TIMEOUT_MS: '2000' }).config).toMatchObject({ dbConnectTimeoutMs: 750, dbStatementTimeoutMs: 2000 });
+    expect(() => loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0' })).toThrow(/DB_STATEMENT_TIMEOUT_MS must be between 100/);
+  });
 });

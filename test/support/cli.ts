@@ -50,16 +50,22 @@ export interface ServerProcess {
   child: ChildProcess;
   url: string;
   output(): string;
+  /** Resolves with the exit code (or null when killed by a signal) once the process ended. */
+  exited: Promise<number | null>;
   /** Send SIGTERM and resolve with the exit code. */
   stop(): Promise<number | null>;
 }
 
-/** Start `bxg serve` on a free port with `env`; does not wait for it to answer. */
-export async function startServe(env: NodeJS.ProcessEnv, args: string[] = []): Promise<ServerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [BXG, 'serve', ...args], {
+/**
+ * Start `bxg serve` with `env` (on `env.PORT` when given, else a free port); does not wait for
+ * it to answer. `prefix` runs it under another command (e.g. `unshare --pid --fork`).
+ */
+export async function startServe(env: NodeJS.ProcessEnv, args: string[] = [], opts: { prefix?: string[] } = {}): Promise<ServerProcess> {
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const command = [...(opts.prefix ?? []), process.execPath, BXG, 'serve', ...args];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -70,8 +76,9 @@ export async function startServe(env: NodeJS.ProcessEnv, args: string[] = []): P
     child,
     url: `http://127.0.0.1:${port}`,
     output: () => out,
+    exited,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
     },
   };

@@ -18,8 +18,28 @@ const checkResult = {
   properties: { status: { type: 'string', enum: ['ready'] }, checks: { type: 'object', additionalProperties: { type: 'string' } } },
 };
 
-/** `GET /health` (process alive) and `GET /ready` (every registered check passes). */
-async function health(app: FastifyInstance): Promise<void> {
+/** How long `/ready` waits for one check: a hung database must not hang the probe. */
+export const READY_CHECK_TIMEOUT_MS = 2_000;
+
+/** Run `check`, failing it when it has not settled within `ms`. */
+async function bounded(check: ReadinessCheck, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms); }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * `GET /health` (process alive) and `GET /ready` (every registered check passes, each within
+ * `checkTimeoutMs`, default {@link READY_CHECK_TIMEOUT_MS}).
+ */
+async function health(app: FastifyInstance, opts: { checkTimeoutMs?: number } = {}): Promise<void> {
+  const checkTimeoutMs = opts.checkTimeoutMs ?? READY_CHECK_TIMEOUT_MS;
   const checks = new Map<string, ReadinessCheck>();
   app.decorate('addReadinessCheck', (name: string, check: ReadinessCheck) => {
     checks.set(name, check);
@@ -39,7 +59,7 @@ async function health(app: FastifyInstance): Promise<void> {
     const failures: Array<{ code: string; message: string; path: string }> = [];
     await Promise.all([...checks].map(async ([name, check]) => {
       try {
-        await check();
+        await bounded(check, checkTimeoutMs);
         results[name] = 'ok';
       } catch (e) {
         results[name] = 'failing';

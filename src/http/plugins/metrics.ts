@@ -7,8 +7,9 @@ import { wasmMemoryBytes } from '../../xml/index.ts';
 /**
  * Prometheus metrics at `GET /metrics`: request counts and a latency histogram per route
  * (the route pattern, never the raw URL, so ids don't explode the label space), the
- * database pool state and the size of libxml2's WebAssembly memory. Each app has its own
- * registry, so several apps can live in a process.
+ * database pool state and availability (`bxg_db_up`, `bxg_db_unavailable_total`), and the
+ * size of libxml2's WebAssembly memory. Each app has its own registry, so several apps can
+ * live in a process.
  */
 async function metrics(app: FastifyInstance, opts: { db: Database }): Promise<void> {
   const registry = new Registry();
@@ -38,8 +39,27 @@ async function metrics(app: FastifyInstance, opts: { db: Database }): Promise<vo
       this.set(wasmMemoryBytes());
     },
   });
+  const dbUp = new Gauge({
+    name: 'bxg_db_up', help: 'Whether the database answers (1) or is known to be unavailable (0)',
+    registers: [registry],
+    collect() {
+      this.set(opts.db.availability.up ? 1 : 0);
+    },
+  });
+  let outagesSeen = 0;
+  const dbOutages = new Counter({
+    name: 'bxg_db_unavailable_total', help: 'Times the database became unavailable (outages begun) since start',
+    registers: [registry],
+    collect() {
+      const n = opts.db.availability.outages;
+      if (n > outagesSeen) this.inc(n - outagesSeen);
+      outagesSeen = n;
+    },
+  });
   void pool;
   void xmlMemory;
+  void dbUp;
+  void dbOutages;
 
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
