@@ -16,5 +16,5 @@ export { signXml, verifyXmlSignatureSync } from './xmldsig/index.ts';
 export { signJsonDocument, verifyJsonDocument, jsonSigningPayload, JWS_ALGORITHMS } from './jws/index.ts';
 export { signDocumentBytes, verifyDocumentBytes, documentSignerHints, checkChain } from './documents/index.ts';
 export { TrustStore, PARTY_KINDS, seedDevTrust, adminRoutes, type PartyKind, type SignedRouteConfig } from './trust/index.ts';
-export { verifyRequestSignature, signResponse, NonceStore, type HttpSigner,
-  type VerifiedRequestSignature } from './http-signatures/index.ts';
+export { verifyRequestSignature, signResponse, signRequest, verifyResponse, NonceStore, type HttpSigner,
+  type VerifiedRequestSignature, type ClientRequest, type ClientResponse } from './http-signatures/index.ts';

@@ -1,4 +1,5 @@
-import { GATEWAY_PARTY_ID, loadSigner, partyFiles, signRequest, type Signer } from '../../src/pki/index.ts';
+import { loadSigner, partyFiles, signRequest, type Signer } from '../../src/pki/index.ts';
+import { GATEWAY_PARTY_ID } from '../../src/pki/dev/index.ts';
 
 /** The admin signer of a development PKI in `certsDir` (KR:KCS, the gateway's own key, role admin). */
 export function adminSigner(certsDir: string): Signer {
