@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/index.ts';
 import { isMigrated, migrate, openDatabase, type Database } from '../db/index.ts';
+import { NotReadyError, MalformedBodyError } from '../errors/index.ts';
+import { handleClientError } from './client-error.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { loadRegistry, parseJson, standardsRoutes, type Registry } from '../standards/index.ts';
 import { healthPlugin } from './plugins/health.ts';
@@ -42,6 +44,9 @@ export interface AppDependencies {
   registry?: Registry;
 }
 
+/** The body media types the app parses (named in a 415 answer). */
+export const ACCEPTED_MEDIA_TYPES = ['application/json', 'application/xml', 'text/xml'] as const;
+
 /** Headers whose values must never reach a log line. */
 const REDACT = [
   'req.headers.authorization', 'req.headers.cookie', 'req.headers.signature', 'req.headers["signature-input"]',
@@ -58,7 +63,7 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   }));
   if (ownsDb) await migrate(db);
 
-  const app = Fastify({
+  const app: FastifyInstance = Fastify({
     // Given logger options (tests, embedding) still get the redaction list.
     logger: deps.logger === false ? false
       : { level: config.logLevel, ...(typeof deps.logger === 'object' ? deps.logger : {}), redact: REDACT },
@@ -69,7 +74,10 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
-    return503OnClosing: true,
+    // While closing, the gateway answers with its own problem+json 503 (installShutdownHandling).
+    return503OnClosing: false,
+    // What Node's HTTP parser refuses is answered as problem+json too.
+    clientErrorHandler: (err, socket) => handleClientError(app.log, err, socket),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
   const routeList: FastifyInstance['routeList'] = [];
@@ -85,13 +93,15 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   });
   if (ownsDb) app.addHook('onClose', async () => db.close());
 
-  installErrorHandling(app);
+  installShutdownHandling(app);
+  installErrorHandling(app, { acceptedMediaTypes: ACCEPTED_MEDIA_TYPES, bodyLimit: config.bodyLimit });
 
   // Bodies are kept as bytes: XML is parsed (hardened) by the parts that need it, and the
   // raw bytes are what digests and signatures cover. JSON is parsed with depth and key limits.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     request.rawBody = body as Buffer;
+    if (request.rawBody.length === 0) return done(new MalformedBodyError({ detail: 'empty body: send a JSON document' }), undefined);
     try {
       done(null, parseJson(request.rawBody, { maxBytes: config.bodyLimit, maxDepth: config.maxDepth }));
     } catch (e) {
@@ -100,6 +110,7 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   });
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'buffer' }, (request, body, done) => {
     request.rawBody = body as Buffer;
+    if (request.rawBody.length === 0) return done(new MalformedBodyError({ detail: 'empty body: send an XML document' }), undefined);
     done(null, body);
   });
 
@@ -116,4 +127,26 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   await app.register(standardsRoutes, { registry, limits: { maxBytes: config.bodyLimit, maxDepth: config.maxDepth } });
 
   return app;
+}
+
+/**
+ * Graceful shutdown under keep-alive. Once `close()` starts: idle keep-alive connections are
+ * closed at once; a response still in flight carries `Connection: close`, so its connection
+ * ends with it; a request that still arrives on an open connection gets a 503 problem+json
+ * with `Connection: close`. So `close()` resolves as soon as in-flight work is done, not when
+ * clients' pooled connections time out.
+ */
+function installShutdownHandling(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+    app.server.closeIdleConnections();
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new NotReadyError({ detail: 'the gateway is shutting down; retry the request (on another instance)' });
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
 }

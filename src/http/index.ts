@@ -3,4 +3,4 @@
  * @module http
  */
 export { buildApp, type AppDependencies } from './app.ts';
-export { startServer, type RunningServer } from './server.ts';
+export { startServer, ListenError, type RunningServer } from './server.ts';

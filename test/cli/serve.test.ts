@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { readMigrations } from '../../src/db/index.ts';
-import { startServe, waitForOk } from '../support/cli.ts';
+import { freePort, runCli, startServe, waitForOk } from '../support/cli.ts';
 
 describe('bxg serve (a real process)', () => {
   it('like npm start: answers /health within 20 s, ready with its dev PKI, warns about insecure defaults, stops cleanly on SIGTERM', async () => {
@@ -38,6 +39,21 @@ describe('bxg serve (a real process)', () => {
     } finally {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a port in use: exit code 2 and one stderr line naming the port and what to do', async () => {
+    const port = await freePort();
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+    try {
+      const r = await runCli(['serve'], { env: { DATABASE_URL: '', DATA_DIR: 'memory://', HOST: '127.0.0.1', PORT: String(port), WARMUP_MS: '0' } });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `bxg: port ${port} on 127.0.0.1 is already in use: stop the process listening there or set PORT to a free port`,
+      ]);
+    } finally {
+      holder.close();
     }
   });
 

@@ -44,6 +44,20 @@ describe('logs', () => {
     expect(all).not.toContain('c2VjcmV0');
   });
 
+  it('a malformed JSON body leaves no character of it in the answer or the log', async () => {
+    const secret = 'SECRETVALUE987';
+    const r = await app.inject({
+      method: 'POST', url: '/v1/validate', headers: { 'content-type': 'application/json', 'x-request-id': 'trace-43' },
+      payload: `{"documentType": "eco.certificate", "token": ${secret}}`,
+    });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({ code: 'BXG_MALFORMED_BODY' });
+    const mine = lines.filter((l) => l.reqId === 'trace-43');
+    expect(mine.some((l) => l.code === 'BXG_MALFORMED_BODY')).toBe(true);
+    expect(r.body).not.toContain('SECRET');
+    expect(JSON.stringify(lines)).not.toContain('SECRET');
+  });
+
   it('refuses a forged request id that could break log lines, and makes its own', async () => {
     const r = await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'bad id\n{"level":60}' } });
     expect(r.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);

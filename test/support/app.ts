@@ -3,7 +3,8 @@ import { loadConfig, type Config } from '../../src/config/index.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp } from '../../src/http/index.ts';
+import { buildApp, startServer, type AppDependencies, type RunningServer } from '../../src/http/index.ts';
+import { freePort } from './cli.ts';
 import { initDevPki, type DevPkiResult } from '../../src/pki/index.ts';
 import { loadRegistry, type Registry } from '../../src/standards/index.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
@@ -48,6 +49,32 @@ export async function createTestApp(
     app, config, t, pki,
     async close() {
       await app.close();
+      await t.cleanup();
+    },
+  };
+}
+
+/** A listening gateway on a free port over an isolated test database (real sockets). */
+export interface TestServer {
+  server: RunningServer;
+  config: Config;
+  t: TestDatabase;
+  port: number;
+  /** Stop the server (idempotent) and drop the test database. */
+  close(): Promise<void>;
+}
+
+/** Start the gateway (`startServer`) on a free 127.0.0.1 port; `overrides` adjust the configuration. */
+export async function startTestServer(overrides: Partial<Config> = {}, deps: AppDependencies = {}): Promise<TestServer> {
+  const t = await createTestDatabase();
+  const pki = await testDevPki();
+  const port = await freePort();
+  const { config } = loadConfig({ LOG_LEVEL: 'silent' }, { certsDir: pki.dir, port, host: '127.0.0.1', ...overrides });
+  const server = await startServer(config, { deps: { db: t.db, logger: false, devPki: pki, registry: testRegistry(), ...deps } });
+  return {
+    server, config, t, port,
+    async close() {
+      await server.stop();
       await t.cleanup();
     },
   };

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
+import { CliError, EXIT } from '../cli-error.ts';
 
 /** `bxg serve`: run the gateway until SIGTERM/SIGINT. */
 export function register(program: Command): void {
@@ -11,12 +12,18 @@ export function register(program: Command): void {
       const { config, warnings } = loadConfig();
       // Loaded on use, so `bxg --help` and other commands start fast.
       const { initDevPki } = await import('../../pki/index.ts');
-      const { startServer } = await import('../../http/index.ts');
+      const { startServer, ListenError } = await import('../../http/index.ts');
       // The development PKI is made (idempotent) and seeded into the trust store, so a fresh
       // checkout has a signing key and demo partners.
       const devPki = opts.initPki ? await initDevPki(config.certsDir) : undefined;
       if (devPki) warnings.push(`--init-pki: the development PKI in ${config.certsDir} and its demo partners are trusted; never in production`);
-      const server = await startServer(config, { handleSignals: true, warnings, deps: { devPki } });
+      let server;
+      try {
+        server = await startServer(config, { handleSignals: true, warnings, deps: { devPki } });
+      } catch (e) {
+        if (e instanceof ListenError) throw new CliError(e.message, EXIT.USAGE);
+        throw e;
+      }
       server.app.log.info({ url: server.url }, 'gateway listening');
       // Keep the process alive until a signal stops the server.
       await new Promise<void>(() => {});

@@ -32,7 +32,7 @@ export async function buildSignedApp(db: Database, options: { trust?: TrustStore
   const gateway = pki.party('KR:KCS');
   const gatewaySigner = createSigner(gateway.key, gateway.certDer);
   const app: FastifyInstance = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } } });
-  installErrorHandling(app);
+  installErrorHandling(app, { acceptedMediaTypes: ['application/json'], bodyLimit: 1024 * 1024 });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', 'application/xml', 'text/xml'], { parseAs: 'buffer' }, (req, body, done) => {
     req.rawBody = body as Buffer;
