@@ -24,6 +24,8 @@ export interface Config {
   signatureWindowSeconds: number;
   /** How long graceful shutdown waits for in-flight requests, in milliseconds. */
   shutdownTimeoutMs: number;
+  /** How long the XML paths are warmed up at start before /ready says ready, in milliseconds (0: off). */
+  warmupMs: number;
   /** Public base URL used in links (schemas, problem instances). */
   publicUrl: string;
   /** Fetch CRLs from certificates' distribution points when none fresh is stored. */

@@ -69,6 +69,10 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'SIGNATURE_WINDOW_SECONDS', key: 'signatureWindowSeconds', description: "Accepted skew of a signed request's created time", default: '300', parse: int(1, 3600) },
   { name: 'SHUTDOWN_TIMEOUT_MS', key: 'shutdownTimeoutMs', description: 'Graceful shutdown wait for in-flight requests', default: '10000', parse: int(0, 600000) },
   {
+    name: 'WARMUP_MS', key: 'warmupMs', default: '2000', parse: int(0, 60000),
+    description: 'How long the XML validation and signature paths are warmed up at start before /ready says ready (0: off)',
+  },
+  {
     name: 'PUBLIC_URL', key: 'publicUrl', description: 'Base URL of this gateway as partners reach it', default: 'http://127.0.0.1:8080',
     parse: (raw) => {
       try { new URL(raw); } catch { throw new Error(`must be an absolute URL, got "${raw}"`); }

@@ -16,6 +16,8 @@ describe('bxg serve (a real process)', () => {
     try {
       const ms = await waitForOk(`${server.url}/health`, 20_000);
       expect(ms).toBeLessThan(20_000);
+      // Ready once the XML paths are warmed up (WARMUP_MS, 2 s by default).
+      await waitForOk(`${server.url}/ready`, 20_000);
       const ready = await fetch(`${server.url}/ready`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ checks: { database: 'ok', 'signing-key': 'ok' } });

@@ -13,7 +13,7 @@ describe('logs', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const pki = await testDevPki();
-    const { config } = loadConfig({}, { certsDir: pki.dir });
+    const { config } = loadConfig({}, { certsDir: pki.dir, warmupMs: 0 });
     const stream = new Writable({
       write(chunk: Buffer, _enc, done) {
         for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);

@@ -41,7 +41,8 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const t = await createTestDatabase();
   const pki = await testDevPki();
-  const { config } = loadConfig({ LOG_LEVEL: 'silent' }, { certsDir: pki.dir, ...overrides });
+  // No warm-up unless a test asks for it (test/http/warmup.test.ts): /ready is ready at once.
+  const { config } = loadConfig({ LOG_LEVEL: 'silent' }, { certsDir: pki.dir, warmupMs: 0, ...overrides });
   const app = await buildApp(config, { db: t.db, logger: false, devPki: pki, registry: testRegistry() });
   await setup?.(app);
   await app.ready();
@@ -69,7 +70,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, deps: App
   const t = await createTestDatabase();
   const pki = await testDevPki();
   const port = await freePort();
-  const { config } = loadConfig({ LOG_LEVEL: 'silent' }, { certsDir: pki.dir, port, host: '127.0.0.1', ...overrides });
+  const { config } = loadConfig({ LOG_LEVEL: 'silent' }, { certsDir: pki.dir, port, host: '127.0.0.1', warmupMs: 0, ...overrides });
   const server = await startServer(config, { deps: { db: t.db, logger: false, devPki: pki, registry: testRegistry(), ...deps } });
   return {
     server, config, t, port,
