@@ -73,7 +73,8 @@ export const ENV_VARS: readonly EnvVar[] = [
     description: 'How long the XML validation and signature paths are warmed up at start before /ready says ready (0: off)',
   },
   {
-    name: 'PUBLIC_URL', key: 'publicUrl', description: 'Base URL of this gateway as partners reach it', default: 'http://127.0.0.1:8080',
+    name: 'PUBLIC_URL', key: 'publicUrl',
+    description: 'Base URL of this gateway as partners reach it (the @target-uri of signed calls); unset = http://HOST:PORT, with 0.0.0.0 and :: read as 127.0.0.1',
     parse: (raw) => {
       try { new URL(raw); } catch { throw new Error(`must be an absolute URL, got "${raw}"`); }
       return raw.replace(/\/+$/, '');
@@ -126,7 +127,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (problems.length) throw new ConfigError(problems);
   const config = { ...values, ...overrides } as Config;
+  config.publicUrl ??= derivePublicUrl(config.host, config.port);
   // The embedded-database warning does not apply when PostgreSQL is configured.
   const filtered = config.databaseUrl ? warnings.filter((w) => !w.startsWith('DATA_DIR')) : warnings;
   return { config, warnings: filtered };
+}
+
+/**
+ * The public URL when PUBLIC_URL is unset: `http://HOST:PORT`. A wildcard bind address
+ * (`0.0.0.0`, `::`) is no address a client can use, so it is read as 127.0.0.1; an IPv6
+ * literal gets brackets.
+ */
+export function derivePublicUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host;
+  return `http://${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${port}`;
 }

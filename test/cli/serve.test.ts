@@ -22,6 +22,10 @@ describe('bxg serve (a real process)', () => {
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ checks: { database: 'ok', 'signing-key': 'ok' } });
       expect(server.output()).toMatch(/insecure default: --init-pki: the development PKI/);
+      // PUBLIC_URL unset: derived from HOST and PORT, and logged.
+      expect(server.output()).toContain(`"publicUrl":"${server.url}"`);
+      const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { servers: Array<{ url: string }> };
+      expect(doc.servers).toEqual([{ url: server.url }]);
       expect(await server.stop()).toBe(0);
       expect(server.output()).toMatch(/shutting down/);
     } finally {

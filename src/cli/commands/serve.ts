@@ -24,7 +24,10 @@ export function register(program: Command): void {
         if (e instanceof ListenError) throw new CliError(e.message, EXIT.USAGE);
         throw e;
       }
-      server.app.log.info({ url: server.url }, 'gateway listening');
+      server.app.log.info({
+        url: server.url, publicUrl: config.publicUrl,
+        publicUrlFrom: process.env.PUBLIC_URL ? 'PUBLIC_URL' : 'derived from HOST and PORT (PUBLIC_URL unset)',
+      }, 'gateway listening');
       // Keep the process alive until a signal stops the server.
       await new Promise<void>(() => {});
     });
