@@ -25,6 +25,9 @@ describe('/ready fails closed when the gateway cannot produce evidence', () => {
       expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(r.json()).toMatchObject({ code: 'BXG_NOT_READY', errors: [{ path: 'signing-key' }] });
       expect(r.json().detail).toMatch(/signing key is missing/);
+      // The anonymous answer does not show where the key lives.
+      expect(r.body).not.toContain(empty);
+      expect(r.body).not.toMatch(/\.pem|\.key/);
     } finally {
       await h.close();
       rmSync(empty, { recursive: true, force: true });

@@ -52,10 +52,14 @@ async function pki(app: FastifyInstance, opts: PkiPluginOptions): Promise<void> 
   app.decorate('trust', trust);
   app.decorate('gatewaySigner', signer);
 
+  if (!signer) {
+    // The file names are for the operator's log; /ready is anonymous and must not show them.
+    const { keyPath, certPath } = partyFiles(config.certsDir, config.partyId);
+    app.log.warn({ keyPath, certPath }, "the gateway's signing key or certificate is missing: not ready until one is installed");
+  }
   app.addReadinessCheck('signing-key', async () => {
     if (!signer) {
-      const { keyPath } = partyFiles(config.certsDir, config.partyId);
-      throw new Error(`the gateway's signing key is missing (${keyPath}); run \`bxg pki init\` or install one`);
+      throw new Error("the gateway's signing key is missing; run `bxg pki init` or install one (the log names the files)");
     }
     // Expired, not yet valid or revoked: the trust store says so, and evidence stops (fail closed).
     await trust.resolveSigner({ keyId: signer.keyId, partyId: config.partyId, at: new Date() });
