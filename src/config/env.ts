@@ -68,6 +68,15 @@ export const ENV_VARS: readonly EnvVar[] = [
   },
   { name: 'SIGNATURE_WINDOW_SECONDS', key: 'signatureWindowSeconds', description: "Accepted skew of a signed request's created time", default: '300', parse: int(1, 3600) },
   { name: 'SHUTDOWN_TIMEOUT_MS', key: 'shutdownTimeoutMs', description: 'Graceful shutdown wait for in-flight requests', default: '10000', parse: int(0, 600000) },
+  { name: 'RATE_LIMIT_WINDOW_SECONDS', key: 'rateLimitWindowSeconds', description: 'Window of the rate limits, in seconds', default: '60', parse: int(1, 86400) },
+  {
+    name: 'RATE_LIMIT_ANONYMOUS_MAX', key: 'rateLimitAnonymousMax', default: '1000', parse: int(0, 10_000_000),
+    description: 'Requests per window per source address on public routes (0: no limit)',
+  },
+  {
+    name: 'RATE_LIMIT_AUTH_FAILURES_MAX', key: 'rateLimitAuthFailuresMax', default: '30', parse: int(0, 1_000_000),
+    description: 'Failed authentications per window per source address and per key id before further attempts get 429 (0: no limit)',
+  },
   {
     name: 'WARMUP_MS', key: 'warmupMs', default: '2000', parse: int(0, 60000),
     description: 'How long the XML validation and signature paths are warmed up at start before /ready says ready (0: off)',

@@ -6,6 +6,8 @@ import { isMigrated, migrate, openDatabase, type Database } from '../db/index.ts
 import { NotReadyError, MalformedBodyError } from '../errors/index.ts';
 import { handleClientError } from './client-error.ts';
 import { installErrorHandling } from './error-handler.ts';
+import { validRouteAccess, type RouteAccess } from './access.ts';
+import { registerAnonymousRateLimit } from './plugins/access-control.ts';
 import { loadRegistry, parseJson, standardsRoutes, type Registry } from '../standards/index.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
@@ -22,13 +24,19 @@ declare module 'fastify' {
     db: Database;
     /** The configuration the app was built with. */
     config: Config;
-    /** Every route registered (method and URL pattern), in registration order. */
-    routeList: Array<{ method: string; url: string; hidden: boolean }>;
+    /** Every route registered (method, URL pattern, declared access), in registration order. */
+    routeList: RouteListEntry[];
   }
-  interface FastifyRequest {
-    /** The body exactly as received (Content-Digest, archive, signatures need the bytes). */
-    rawBody?: Buffer;
-  }
+}
+
+/** One registered route, as `app.routeList` lists it. */
+export interface RouteListEntry {
+  method: string;
+  url: string;
+  /** Left out of the OpenAPI document (`schema.hide`). */
+  hidden: boolean;
+  /** Who may call it. */
+  access: RouteAccess;
 }
 
 /** What `buildApp` may be given instead of building it itself (tests, the server). */
@@ -81,11 +89,15 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
     clientErrorHandler: (err, socket) => handleClientError(app.log, err, socket),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
-  const routeList: FastifyInstance['routeList'] = [];
+  // Default-deny: a route that does not say who may call it stops the start, naming the route.
+  const routeList: RouteListEntry[] = [];
   app.decorate('routeList', routeList);
-  app.addHook('onRoute', (route) => {
+  app.addHook('onRoute', function (route) {
+    const methods = [route.method].flat();
+    const declared = validRouteAccess(methods.join(','), route.url, route.config?.access ?? this.scopeRouteAccess);
+    route.config = { ...route.config, access: declared };
     const hidden = Boolean((route.schema as { hide?: boolean } | undefined)?.hide);
-    for (const method of [route.method].flat()) routeList.push({ method, url: route.url, hidden });
+    for (const method of methods) routeList.push({ method, url: route.url, hidden, access: declared });
   });
   app.decorate('db', db);
   app.decorate('config', config);
@@ -95,7 +107,13 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   if (ownsDb) app.addHook('onClose', async () => db.close());
 
   installShutdownHandling(app);
-  installErrorHandling(app, { acceptedMediaTypes: ACCEPTED_MEDIA_TYPES, bodyLimit: config.bodyLimit });
+  // Before any route: the limiter attaches itself to each public route as it is registered.
+  await registerAnonymousRateLimit(app, config);
+  installErrorHandling(app, {
+    acceptedMediaTypes: ACCEPTED_MEDIA_TYPES, bodyLimit: config.bodyLimit,
+    // Unknown paths count against the anonymous limit too.
+    notFoundPreHandler: app.rateLimit(),
+  });
 
   // Bodies are kept as bytes: XML is parsed (hardened) by the parts that need it, and the
   // raw bytes are what digests and signatures cover. JSON is parsed with depth and key limits.

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import {
   GatewayError, InvalidRequestError, MalformedBodyError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError,
   PROBLEM_MEDIA_TYPE, toGatewayError, toProblem, UnsupportedMediaTypeError, type ProblemItem,
@@ -10,6 +10,8 @@ export interface ErrorHandlingOptions {
   acceptedMediaTypes: readonly string[];
   /** The app's body limit in bytes (named in a 413 when the route has none of its own). */
   bodyLimit: number;
+  /** Run before answering an unknown path (the anonymous rate limit). */
+  notFoundPreHandler?: preHandlerAsyncHookHandler;
 }
 
 /** Translate Fastify's own errors (parser, limits, schema) into gateway errors. */
@@ -75,7 +77,7 @@ export function installErrorHandling(app: FastifyInstance, opts: ErrorHandlingOp
     }
     return sendProblem(reply, request, gw);
   });
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler({ preHandler: opts.notFoundPreHandler }, (request, reply) => {
     const path = request.url.split('?')[0]!;
     const allow = allowedMethods(app, path);
     if (allow.length) {

@@ -15,6 +15,6 @@ export { createSigner, loadSigner, toPem, parseCertificate, readCertificates, ce
 export { signXml, verifyXmlSignatureSync } from './xmldsig/index.ts';
 export { signJsonDocument, verifyJsonDocument, jsonSigningPayload, JWS_ALGORITHMS } from './jws/index.ts';
 export { signDocumentBytes, verifyDocumentBytes, documentSignerHints, checkChain } from './documents/index.ts';
-export { TrustStore, PARTY_KINDS, seedDevTrust, adminRoutes, type PartyKind, type SignedRouteConfig } from './trust/index.ts';
-export { verifyRequestSignature, signResponse, NonceStore, type HttpSigner,
-  type VerifiedRequestSignature } from './http-signatures/index.ts';
+export { TrustStore, PARTY_KINDS, seedDevTrust, adminRoutes, type Party, type PartyKind } from './trust/index.ts';
+export { verifyRequestHeaders, completeRequestSignature, signatureKeyId, signResponse, NonceStore,
+  type HttpSigner, type PendingRequestSignature, type VerifiedRequestSignature } from './http-signatures/index.ts';

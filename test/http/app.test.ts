@@ -1,5 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { access } from '../../src/http/index.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 
 describe('HTTP app: errors as problem+json', () => {
@@ -9,7 +10,7 @@ describe('HTTP app: errors as problem+json', () => {
   beforeAll(async () => {
     // A test-only route that writes what it is given: a refused body must never reach it.
     h = await createTestApp({ bodyLimit: 2048 }, (app) => {
-      app.post('/test/write', async (request) => {
+      app.post('/test/write', { config: { access: access.public } }, async (request) => {
         await app.db.query('INSERT INTO gateway_settings (key, value) VALUES ($1, $2)', [`k${Date.now()}${Math.random()}`, JSON.stringify(request.body)]);
         return { ok: true };
       });
@@ -166,6 +167,17 @@ describe('HTTP app: errors as problem+json', () => {
       routes.push({ method: r.method, url: toOpenApiPath(r.url) });
     }
     for (const route of routes) expect(listed).toContain(`${route.method} ${route.url}`);
-    expect(routes.length).toBeGreaterThanOrEqual(4);
+    // Exactly these: a route added or lost shows up here.
+    expect(routes.map((x) => `${x.method} ${x.url}`).sort()).toEqual([
+      'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready',
+      'GET /v1/admin/partners', 'GET /v1/admin/partners/{id}', 'GET /v1/gateway/certificates', 'GET /v1/schemas/{*}',
+      'GET /v1/standards', 'GET /v1/standards/{type}/{version}', 'GET /v1/standards/{type}/{version}/conformance',
+      'GET /v1/standards/{type}/{version}/examples', 'GET /v1/standards/{type}/{version}/examples/{name}',
+      'GET /v1/standards/{type}/{version}/schema.json', 'GET /v1/standards/{type}/{version}/schema.xsd',
+      'GET /v1/standards/{type}/{version}/{file}',
+      'POST /v1/admin/certificates/{keyId}/revoke', 'POST /v1/admin/crls', 'POST /v1/admin/partners',
+      'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate',
+    ]);
+    expect(doc.servers).toEqual([{ url: h.config.publicUrl }]);
   });
 });

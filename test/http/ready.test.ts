@@ -1,8 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { createTestApp } from '../support/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, testDevPki, testRegistry } from '../support/app.ts';
+
+
+// The development PKI and the compiled schemas are made once per process: before the first test's clock starts.
+beforeAll(async () => {
+  await testDevPki();
+  testRegistry();
+}, 120_000);
 
 describe('/ready fails closed when the gateway cannot produce evidence', () => {
   it('is ready with the database and a valid, trusted signing key', async () => {
@@ -14,7 +21,7 @@ describe('/ready fails closed when the gateway cannot produce evidence', () => {
     } finally {
       await h.close();
     }
-  });
+  }, 90_000);
 
   it('is not ready (503 problem+json) when the signing key is missing', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'bxg-nokey-'));
@@ -32,7 +39,7 @@ describe('/ready fails closed when the gateway cannot produce evidence', () => {
       await h.close();
       rmSync(empty, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 
   it('is not ready once the signing certificate is revoked', async () => {
     const h = await createTestApp();
@@ -45,5 +52,5 @@ describe('/ready fails closed when the gateway cannot produce evidence', () => {
     } finally {
       await h.close();
     }
-  });
+  }, 90_000);
 });

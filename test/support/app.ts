@@ -34,18 +34,29 @@ export function testDevPki(): Promise<DevPkiResult> {
   return devPki;
 }
 
-/** Build the app for `app.inject` tests; `overrides` adjust the configuration, `setup` adds test routes. */
+/**
+ * Build the app for `app.inject` tests; `overrides` adjust the configuration, `setup` adds test
+ * routes (each declares its `config.access`, as every route must), `deps` replace parts
+ * (e.g. a logger stream to read the log lines).
+ */
 export async function createTestApp(
   overrides: Partial<Config> = {},
   setup?: (app: FastifyInstance) => void | Promise<void>,
+  deps: AppDependencies = {},
 ): Promise<TestApp> {
   const t = await createTestDatabase();
   const pki = await testDevPki();
   // No warm-up unless a test asks for it (test/http/warmup.test.ts): /ready is ready at once.
   const { config } = loadConfig({ LOG_LEVEL: 'silent' }, { certsDir: pki.dir, warmupMs: 0, ...overrides });
-  const app = await buildApp(config, { db: t.db, logger: false, devPki: pki, registry: testRegistry() });
-  await setup?.(app);
-  await app.ready();
+  const app = await buildApp(config, { db: t.db, logger: false, devPki: pki, registry: testRegistry(), ...deps });
+  try {
+    await setup?.(app);
+    await app.ready();
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    await t.cleanup();
+    throw e;
+  }
   return {
     app, config, t, pki,
     async close() {
