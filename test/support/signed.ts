@@ -13,14 +13,15 @@ export function partySigner(pki: DevPkiResult, partyId: string): Signer {
 }
 
 /**
- * A certificate the development CA issues for `partyId` that the trust store has NOT registered
- * (a stranger whose chain is fine), with a fresh key.
+ * A certificate the development CA issues that the trust store has NOT registered (a stranger
+ * whose chain is fine, or — with `partyId` — a party's next certificate), with the given key.
  */
-export function unregisteredSigner(pki: DevPkiResult, key: KeyObject, subject = 'Unregistered Test Party'): Signer {
+export function unregisteredSigner(pki: DevPkiResult, key: KeyObject, subject = 'Unregistered Test Party', partyId?: string): Signer {
   const caKey = createPrivateKey(readFileSync(pki.caKeyPath));
   const caDer = Buffer.from(readFileSync(pki.caCertPath, 'utf8').replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
   const der = issueCertificate({
-    subject: { commonName: subject, country: 'VN' }, publicKey: createPublicKey(key), issuerKey: caKey, issuerCertificate: caDer,
+    subject: { commonName: subject, country: partyId?.slice(0, 2) ?? 'VN' }, publicKey: createPublicKey(key), issuerKey: caKey, issuerCertificate: caDer,
+    ...(partyId ? { partyId } : {}),
   });
   return createSigner(key, der);
 }
