@@ -37,6 +37,8 @@ export class RequestTimeoutError extends define('BXG_REQUEST_TIMEOUT', 408, 'Req
 export class ConflictError extends define('BXG_CONFLICT', 409, 'Conflict') {}
 /** Body larger than the configured limit. */
 export class PayloadTooLargeError extends define('BXG_PAYLOAD_TOO_LARGE', 413, 'Payload too large') {}
+/** A path segment is longer than the router accepts. */
+export class UriTooLongError extends define('BXG_URI_TOO_LONG', 414, 'URI too long') {}
 /** Content-Type not accepted by this route. */
 export class UnsupportedMediaTypeError extends define('BXG_UNSUPPORTED_MEDIA_TYPE', 415, 'Unsupported media type') {}
 /** The request's header section is larger than the HTTP server accepts. */
@@ -61,7 +63,7 @@ export const errorClasses: ReadonlyMap<string, typeof GatewayError> = new Map(
   [
     MalformedBodyError, InvalidRequestError, XmlForbiddenConstructError, JsonForbiddenConstructError,
     UnauthenticatedError, BadSignatureError, ForbiddenError, NotFoundError, MethodNotAllowedError,
-    RequestTimeoutError, ConflictError, PayloadTooLargeError, UnsupportedMediaTypeError, HeadersTooLargeError,
+    RequestTimeoutError, ConflictError, PayloadTooLargeError, UriTooLongError, UnsupportedMediaTypeError, HeadersTooLargeError,
     UnknownDocumentTypeError,
     DocumentSignatureError, UntrustedCertificateError, RateLimitedError, InternalError,
     DatabaseUnavailableError, NotReadyError,

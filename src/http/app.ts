@@ -5,7 +5,7 @@ import type { Config } from '../config/index.ts';
 import { isMigrated, migrate, openDatabase, type Database } from '../db/index.ts';
 import { NotReadyError, MalformedBodyError } from '../errors/index.ts';
 import { handleClientError } from './client-error.ts';
-import { installErrorHandling } from './error-handler.ts';
+import { fromFrameworkError, installErrorHandling, sendProblem } from './error-handler.ts';
 import { validRouteAccess, type RouteAccess } from './access.ts';
 import { registerAnonymousRateLimit } from './plugins/access-control.ts';
 import { loadRegistry, parseJson, standardsRoutes, type Registry } from '../standards/index.ts';
@@ -87,6 +87,8 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
     return503OnClosing: false,
     // What Node's HTTP parser refuses is answered as problem+json too.
     clientErrorHandler: (err, socket) => handleClientError(app.log, err, socket),
+    // And what the router refuses before a route is found (a bad percent-encoding, an over-long segment).
+    frameworkErrors: (err, request, reply) => sendProblem(reply, request, fromFrameworkError(err)),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
   // Default-deny: a route that does not say who may call it stops the start, naming the route.

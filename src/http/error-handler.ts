@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import {
   GatewayError, InvalidRequestError, MalformedBodyError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError,
-  PROBLEM_MEDIA_TYPE, toGatewayError, toProblem, UnsupportedMediaTypeError, type ProblemItem,
+  PROBLEM_MEDIA_TYPE, toGatewayError, toProblem, UnsupportedMediaTypeError, UriTooLongError, type ProblemItem,
 } from '../errors/index.ts';
 
 /** What the error handler needs to word its answers. */
@@ -48,6 +48,24 @@ function fromFastify(err: FastifyError, request: FastifyRequest, opts: ErrorHand
     return new InvalidRequestError({ detail: err.message });
   }
   return undefined;
+}
+
+/**
+ * Errors the router raises before any route is found (Fastify's `frameworkErrors`): a path
+ * that is not valid percent-encoding, a path segment over the length limit. Without this they
+ * would leave as Fastify's own JSON. The path is not echoed.
+ */
+export function fromFrameworkError(err: FastifyError): GatewayError {
+  switch (err.code) {
+    case 'FST_ERR_BAD_URL':
+      return new InvalidRequestError({ detail: 'the request path is not valid percent-encoding' });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new UriTooLongError({ detail: 'a path segment is longer than 100 characters' });
+    default:
+      return err.statusCode && err.statusCode >= 400 && err.statusCode < 500
+        ? new InvalidRequestError({ detail: 'the request cannot be routed' })
+        : toGatewayError(err);
+  }
 }
 
 /** Send a gateway error as RFC 9457 problem+json. */

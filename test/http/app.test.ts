@@ -40,6 +40,17 @@ describe('HTTP app: errors as problem+json', () => {
     expect(r.json()).toMatchObject({ status: 404, code: 'BXG_NOT_FOUND', instance: '/no/such/thing' });
   });
 
+  it('what the router refuses is problem+json too: a bad percent-encoding (400), an over-long path segment (414)', async () => {
+    const bad = await h.app.inject({ method: 'GET', url: '/v1/standards/%zz' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(bad.json()).toMatchObject({ code: 'BXG_INVALID_REQUEST', detail: 'the request path is not valid percent-encoding' });
+    const long = await h.app.inject({ method: 'GET', url: `/v1/standards/${'a'.repeat(200)}/1.0.0` });
+    expect(long.statusCode).toBe(414);
+    expect(long.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(long.json()).toMatchObject({ code: 'BXG_URI_TOO_LONG' });
+  });
+
   it('malformed JSON → 400 BXG_MALFORMED_BODY, nothing written', async () => {
     const before = await countRows();
     const r = await h.app.inject({ method: 'POST', url: '/test/write', headers: { 'content-type': 'application/json' }, payload: '{"a": ' });
