@@ -55,14 +55,14 @@ async function warmup(app: FastifyInstance, opts: WarmupOptions): Promise<void> 
     if (done) return;
     const started = Date.now();
     const work = steps(opts.registry, opts.signer);
-    let rounds = 0;
+    let runs = 0;
     let i = 0;
     const slice = async (): Promise<void> => {
       const sliceEnd = Date.now() + SLICE_MS;
       while (Date.now() < sliceEnd && work.length) {
         await work[i]!();
         i = (i + 1) % work.length;
-        if (i === 0) rounds++;
+        runs++;
       }
     };
     const run = async () => {
@@ -71,7 +71,7 @@ async function warmup(app: FastifyInstance, opts: WarmupOptions): Promise<void> 
           await slice();
           await new Promise<void>((resolve) => setImmediate(resolve));
         }
-        app.log.info({ ms: Date.now() - started, rounds, steps: work.length }, 'warm-up done');
+        app.log.info({ ms: Date.now() - started, runs: runs, distinct: work.length }, 'warm-up done');
       } catch (e) {
         // A warm-up failure must not keep the gateway unready: the same paths report their own errors.
         app.log.warn({ err: e }, 'warm-up stopped early');
