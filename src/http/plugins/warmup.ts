@@ -71,7 +71,7 @@ async function warmup(app: FastifyInstance, opts: WarmupOptions): Promise<void> 
           await slice();
           await new Promise<void>((resolve) => setImmediate(resolve));
         }
-        app.log.info({ ms: Date.now() - started, runs: runs, distinct: work.length }, 'warm-up done');
+        app.log.info({ ms: Date.now() - started, runs, distinct: work.length }, 'warm-up done');
       } catch (e) {
         // A warm-up failure must not keep the gateway unready: the same paths report their own errors.
         app.log.warn({ err: e }, 'warm-up stopped early');
