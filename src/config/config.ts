@@ -28,6 +28,14 @@ export interface Config {
   signatureWindowSeconds: number;
   /** How long graceful shutdown waits for in-flight requests, in milliseconds. */
   shutdownTimeoutMs: number;
+  /** The window of the rate limits, in seconds. */
+  rateLimitWindowSeconds: number;
+  /** Requests per window per source address on public routes (0: no limit). */
+  rateLimitAnonymousMax: number;
+  /** Failed authentications per window per source address and per key id before further attempts get 429 (0: no limit). */
+  rateLimitAuthFailuresMax: number;
+  /** How long the XML paths are warmed up at start before /ready says ready, in milliseconds (0: off). */
+  warmupMs: number;
   /** Public base URL used in links (schemas, problem instances). */
   publicUrl: string;
   /** Fetch CRLs from certificates' distribution points when none fresh is stored. */

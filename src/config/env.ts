@@ -78,8 +78,22 @@ export const ENV_VARS: readonly EnvVar[] = [
   },
   { name: 'SIGNATURE_WINDOW_SECONDS', key: 'signatureWindowSeconds', description: "Accepted skew of a signed request's created time", default: '300', parse: int(1, 3600) },
   { name: 'SHUTDOWN_TIMEOUT_MS', key: 'shutdownTimeoutMs', description: 'Graceful shutdown wait for in-flight requests', default: '10000', parse: int(0, 600000) },
+  { name: 'RATE_LIMIT_WINDOW_SECONDS', key: 'rateLimitWindowSeconds', description: 'Window of the rate limits, in seconds', default: '60', parse: int(1, 86400) },
   {
-    name: 'PUBLIC_URL', key: 'publicUrl', description: 'Base URL of this gateway as partners reach it', default: 'http://127.0.0.1:8080',
+    name: 'RATE_LIMIT_ANONYMOUS_MAX', key: 'rateLimitAnonymousMax', default: '1000', parse: int(0, 10_000_000),
+    description: 'Requests per window per source address on public routes (0: no limit)',
+  },
+  {
+    name: 'RATE_LIMIT_AUTH_FAILURES_MAX', key: 'rateLimitAuthFailuresMax', default: '30', parse: int(0, 1_000_000),
+    description: 'Failed authentications per window per source address and per key id before further attempts get 429 (0: no limit)',
+  },
+  {
+    name: 'WARMUP_MS', key: 'warmupMs', default: '2000', parse: int(0, 60000),
+    description: 'How long the XML validation and signature paths are warmed up at start before /ready says ready (0: off)',
+  },
+  {
+    name: 'PUBLIC_URL', key: 'publicUrl',
+    description: 'Base URL of this gateway as partners reach it (the @target-uri of signed calls); unset = http://HOST:PORT, with 0.0.0.0 and :: read as 127.0.0.1',
     parse: (raw) => {
       try { new URL(raw); } catch { throw new Error(`must be an absolute URL, got "${raw}"`); }
       return raw.replace(/\/+$/, '');
@@ -132,7 +146,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (problems.length) throw new ConfigError(problems);
   const config = { ...values, ...overrides } as Config;
+  config.publicUrl ??= derivePublicUrl(config.host, config.port);
   // The embedded-database warning does not apply when PostgreSQL is configured.
   const filtered = config.databaseUrl ? warnings.filter((w) => !w.startsWith('DATA_DIR')) : warnings;
   return { config, warnings: filtered };
+}
+
+/**
+ * The public URL when PUBLIC_URL is unset: `http://HOST:PORT`. A wildcard bind address
+ * (`0.0.0.0`, `::`) is no address a client can use, so it is read as 127.0.0.1; an IPv6
+ * literal gets brackets.
+ */
+export function derivePublicUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' || host === '[::]' ? '127.0.0.1' : host;
+  return `http://${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${port}`;
 }

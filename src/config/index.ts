@@ -3,4 +3,4 @@
  * @module config
  */
 export type { Config, EnvVar } from './config.ts';
-export { ENV_VARS, loadConfig, ConfigError, type LoadedConfig } from './env.ts';
+export { ENV_VARS, loadConfig, derivePublicUrl, ConfigError, type LoadedConfig } from './env.ts';

@@ -31,12 +31,18 @@ export class ForbiddenError extends define('BXG_FORBIDDEN', 403, 'Forbidden') {}
 export class NotFoundError extends define('BXG_NOT_FOUND', 404, 'Not found') {}
 /** HTTP method not allowed on this route. */
 export class MethodNotAllowedError extends define('BXG_METHOD_NOT_ALLOWED', 405, 'Method not allowed') {}
+/** The client sent its request too slowly (the HTTP server's request or header timeout). */
+export class RequestTimeoutError extends define('BXG_REQUEST_TIMEOUT', 408, 'Request timeout') {}
 /** Resource already exists or state conflicts. */
 export class ConflictError extends define('BXG_CONFLICT', 409, 'Conflict') {}
 /** Body larger than the configured limit. */
 export class PayloadTooLargeError extends define('BXG_PAYLOAD_TOO_LARGE', 413, 'Payload too large') {}
+/** A path segment is longer than the router accepts. */
+export class UriTooLongError extends define('BXG_URI_TOO_LONG', 414, 'URI too long') {}
 /** Content-Type not accepted by this route. */
 export class UnsupportedMediaTypeError extends define('BXG_UNSUPPORTED_MEDIA_TYPE', 415, 'Unsupported media type') {}
+/** The request's header section is larger than the HTTP server accepts. */
+export class HeadersTooLargeError extends define('BXG_HEADERS_TOO_LARGE', 431, 'Request header fields too large') {}
 /** Document type or version unknown to the gateway. */
 export class UnknownDocumentTypeError extends define('BXG_UNKNOWN_DOCUMENT_TYPE', 422, 'Unknown document type') {}
 /** A document signature (XMLDSig or JWS) did not verify. */
@@ -57,7 +63,8 @@ export const errorClasses: ReadonlyMap<string, typeof GatewayError> = new Map(
   [
     MalformedBodyError, InvalidRequestError, XmlForbiddenConstructError, JsonForbiddenConstructError,
     UnauthenticatedError, BadSignatureError, ForbiddenError, NotFoundError, MethodNotAllowedError,
-    ConflictError, PayloadTooLargeError, UnsupportedMediaTypeError, UnknownDocumentTypeError,
+    RequestTimeoutError, ConflictError, PayloadTooLargeError, UriTooLongError, UnsupportedMediaTypeError, HeadersTooLargeError,
+    UnknownDocumentTypeError,
     DocumentSignatureError, UntrustedCertificateError, RateLimitedError, InternalError,
     DatabaseUnavailableError, NotReadyError,
   ].map((c) => [c.code, c as typeof GatewayError]),

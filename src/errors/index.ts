@@ -4,4 +4,4 @@
  */
 export { GatewayError, type GatewayErrorOptions, type ProblemItem } from './gateway-error.ts';
 export * from './codes.ts';
-export { toGatewayError, toProblem, PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, type ProblemDetails } from './problem.ts';
+export { toGatewayError, toProblem, problemSchema, PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, type ProblemDetails } from './problem.ts';

@@ -12,6 +12,34 @@ export interface ProblemDetails {
   errors?: ProblemItem[];
 }
 
+/**
+ * JSON Schema of an RFC 9457 problem body as the gateway sends it, for route `response`
+ * declarations and the OpenAPI document. The one copy: every part's routes use it.
+ */
+export const problemSchema = {
+  type: 'object',
+  description: 'RFC 9457 problem details (application/problem+json); `code` is stable, see docs/errors.md',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    code: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          code: { type: 'string' }, message: { type: 'string' }, path: { type: 'string' },
+          line: { type: 'integer' }, column: { type: 'integer' }, rule: { type: 'string' },
+        },
+      },
+    },
+  },
+  required: ['type', 'title', 'status', 'code'],
+} as const;
+
 /** Base of the `type` URIs: each code has a documented anchor in docs/errors.md. */
 export const PROBLEM_TYPE_BASE = 'https://bxg.example/problems/';
 

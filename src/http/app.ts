@@ -3,12 +3,17 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/index.ts';
 import { isMigrated, migrate, migrationFile, openDatabase, type Database } from '../db/index.ts';
-import { installErrorHandling } from './error-handler.ts';
+import { NotReadyError, MalformedBodyError } from '../errors/index.ts';
+import { handleClientError } from './client-error.ts';
+import { fromFrameworkError, installErrorHandling, sendProblem } from './error-handler.ts';
+import { validRouteAccess, type RouteAccess } from './access.ts';
+import { registerAnonymousRateLimit } from './plugins/access-control.ts';
 import { loadRegistry, parseJson, standardsRoutes, type Registry } from '../standards/index.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { pkiPlugin } from './plugins/pki.ts';
+import { warmupPlugin } from './plugins/warmup.ts';
 import type { DevPkiResult, Signer } from '../pki/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -19,13 +24,19 @@ declare module 'fastify' {
     db: Database;
     /** The configuration the app was built with. */
     config: Config;
-    /** Every route registered (method and URL pattern), in registration order. */
-    routeList: Array<{ method: string; url: string; hidden: boolean }>;
+    /** Every route registered (method, URL pattern, declared access), in registration order. */
+    routeList: RouteListEntry[];
   }
-  interface FastifyRequest {
-    /** The body exactly as received (Content-Digest, archive, signatures need the bytes). */
-    rawBody?: Buffer;
-  }
+}
+
+/** One registered route, as `app.routeList` lists it. */
+export interface RouteListEntry {
+  method: string;
+  url: string;
+  /** Left out of the OpenAPI document (`schema.hide`). */
+  hidden: boolean;
+  /** Who may call it. */
+  access: RouteAccess;
 }
 
 /** What `buildApp` may be given instead of building it itself (tests, the server). */
@@ -42,6 +53,9 @@ export interface AppDependencies {
   registry?: Registry;
 }
 
+/** The body media types the app parses (named in a 415 answer). */
+export const ACCEPTED_MEDIA_TYPES = ['application/json', 'application/xml', 'text/xml'] as const;
+
 /** Headers whose values must never reach a log line. */
 const REDACT = [
   'req.headers.authorization', 'req.headers.cookie', 'req.headers.signature', 'req.headers["signature-input"]',
@@ -52,7 +66,7 @@ const REDACT = [
  * server entry does (`src/http/server.ts`), so tests drive it with `app.inject`.
  */
 export async function buildApp(config: Config, deps: AppDependencies = {}): Promise<FastifyInstance> {
-  const app = Fastify({
+  const app: FastifyInstance = Fastify({
     // Given logger options (tests, embedding) still get the redaction list.
     logger: deps.logger === false ? false
       : { level: config.logLevel, ...(typeof deps.logger === 'object' ? deps.logger : {}), redact: REDACT },
@@ -63,7 +77,12 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
-    return503OnClosing: true,
+    // While closing, the gateway answers with its own problem+json 503 (installShutdownHandling).
+    return503OnClosing: false,
+    // What Node's HTTP parser refuses is answered as problem+json too.
+    clientErrorHandler: (err, socket) => handleClientError(app.log, err, socket),
+    // And what the router refuses before a route is found (a bad percent-encoding, an over-long segment).
+    frameworkErrors: (err, request, reply) => sendProblem(reply, request, fromFrameworkError(err)),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
   const ownsDb = !deps.db;
@@ -84,11 +103,15 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
       throw e;
     }
   }
-  const routeList: FastifyInstance['routeList'] = [];
+  // Default-deny: a route that does not say who may call it stops the start, naming the route.
+  const routeList: RouteListEntry[] = [];
   app.decorate('routeList', routeList);
-  app.addHook('onRoute', (route) => {
+  app.addHook('onRoute', function (route) {
+    const methods = [route.method].flat();
+    const declared = validRouteAccess(methods.join(','), route.url, route.config?.access ?? this.scopeRouteAccess);
+    route.config = { ...route.config, access: declared };
     const hidden = Boolean((route.schema as { hide?: boolean } | undefined)?.hide);
-    for (const method of [route.method].flat()) routeList.push({ method, url: route.url, hidden });
+    for (const method of methods) routeList.push({ method, url: route.url, hidden, access: declared });
   });
   app.decorate('db', db);
   app.decorate('config', config);
@@ -97,13 +120,21 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   });
   if (ownsDb) app.addHook('onClose', async () => db.close());
 
-  installErrorHandling(app);
+  installShutdownHandling(app);
+  // Before any route: the limiter attaches itself to each public route as it is registered.
+  await registerAnonymousRateLimit(app, config);
+  installErrorHandling(app, {
+    acceptedMediaTypes: ACCEPTED_MEDIA_TYPES, bodyLimit: config.bodyLimit,
+    // Unknown paths count against the anonymous limit too.
+    notFoundPreHandler: app.rateLimit(),
+  });
 
   // Bodies are kept as bytes: XML is parsed (hardened) by the parts that need it, and the
   // raw bytes are what digests and signatures cover. JSON is parsed with depth and key limits.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     request.rawBody = body as Buffer;
+    if (request.rawBody.length === 0) return done(new MalformedBodyError({ detail: 'empty body: send a JSON document' }), undefined);
     try {
       done(null, parseJson(request.rawBody, { maxBytes: config.bodyLimit, maxDepth: config.maxDepth }));
     } catch (e) {
@@ -112,6 +143,7 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   });
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'buffer' }, (request, body, done) => {
     request.rawBody = body as Buffer;
+    if (request.rawBody.length === 0) return done(new MalformedBodyError({ detail: 'empty body: send an XML document' }), undefined);
     done(null, body);
   });
 
@@ -128,6 +160,29 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   // Every schema is compiled here, once; a missing xs:import fails the start.
   const registry = deps.registry ?? loadRegistry();
   await app.register(standardsRoutes, { registry, limits: { maxBytes: config.bodyLimit, maxDepth: config.maxDepth } });
+  await app.register(warmupPlugin, { registry, durationMs: config.warmupMs, signer: app.gatewaySigner });
 
   return app;
+}
+
+/**
+ * Graceful shutdown under keep-alive. Once `close()` starts: idle keep-alive connections are
+ * closed at once; a response still in flight carries `Connection: close`, so its connection
+ * ends with it; a request that still arrives on an open connection gets a 503 problem+json
+ * with `Connection: close`. So `close()` resolves as soon as in-flight work is done, not when
+ * clients' pooled connections time out.
+ */
+function installShutdownHandling(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+    app.server.closeIdleConnections();
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new NotReadyError({ detail: 'the gateway is shutting down; retry the request (on another instance)' });
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
 }

@@ -21,7 +21,13 @@ export async function startServer(
 ): Promise<RunningServer> {
   const app = await buildApp(config, opts.deps);
   for (const w of opts.warnings ?? []) app.log.warn(`insecure default: ${w}`);
-  const url = await app.listen({ port: config.port, host: config.host });
+  let url: string;
+  try {
+    url = await app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    await app.close();
+    throw listenError(e, config);
+  }
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
@@ -49,4 +55,27 @@ export async function startServer(
     }
   }
   return { app, url, stop };
+}
+
+/** Thrown when the server cannot listen; the message says which address and what to do. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+  constructor(message: string, readonly code: string | undefined, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+function listenError(e: unknown, config: Pick<Config, 'host' | 'port'>): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  const where = `port ${config.port} on ${config.host}`;
+  switch (code) {
+    case 'EADDRINUSE':
+      return new ListenError(`${where} is already in use: stop the process listening there or set PORT to a free port`, code, { cause: e });
+    case 'EACCES':
+      return new ListenError(`not allowed to listen on ${where}: use a port above 1023 (PORT) or grant the process CAP_NET_BIND_SERVICE`, code, { cause: e });
+    case 'EADDRNOTAVAIL':
+      return new ListenError(`cannot listen on ${where}: this machine has no such address; set HOST to one of its addresses (or 0.0.0.0)`, code, { cause: e });
+    default:
+      return e instanceof Error ? e : new Error(String(e));
+  }
 }

@@ -15,6 +15,7 @@ export { createSigner, loadSigner, toPem, parseCertificate, readCertificates, ce
 export { signXml, verifyXmlSignatureSync } from './xmldsig/index.ts';
 export { signJsonDocument, verifyJsonDocument, jsonSigningPayload, JWS_ALGORITHMS } from './jws/index.ts';
 export { signDocumentBytes, verifyDocumentBytes, documentSignerHints, checkChain } from './documents/index.ts';
-export { TrustStore, PARTY_KINDS, seedDevTrust, adminRoutes, type PartyKind, type SignedRouteConfig } from './trust/index.ts';
-export { verifyRequestSignature, signResponse, signRequest, verifyResponse, NonceStore, type HttpSigner,
-  type VerifiedRequestSignature, type ClientRequest, type ClientResponse } from './http-signatures/index.ts';
+export { TrustStore, PARTY_KINDS, seedDevTrust, adminRoutes, type Party, type PartyKind } from './trust/index.ts';
+export { verifyRequestHeaders, completeRequestSignature, signatureKeyId, signResponse, signRequest, verifyResponse, NonceStore,
+  type HttpSigner, type PendingRequestSignature, type VerifiedRequestSignature, type ClientRequest,
+  type ClientResponse } from './http-signatures/index.ts';

@@ -14,6 +14,13 @@ export interface StandardsRoutesOptions {
   limits?: JsonLimits;
 }
 
+/**
+ * Every standards route is public: the catalogue, schemas and validation serve anyone (the
+ * app's access control reads `config.access`, rate-limits anonymous callers and refuses a route
+ * that declares none).
+ */
+const PUBLIC = { access: { kind: 'public' } } as const;
+
 const TYPE = { type: 'string', maxLength: 64, pattern: '^[a-z]+\\.[a-z]+(-[a-z]+)*$' } as const;
 const VERSION = { type: 'string', maxLength: 32, pattern: '^[0-9]{1,10}\\.[0-9]{1,10}\\.[0-9]{1,10}$' } as const;
 const typeVersionParams = { type: 'object', required: ['type', 'version'], properties: { type: TYPE, version: VERSION }, additionalProperties: false } as const;
@@ -133,6 +140,7 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
   };
 
   app.get('/v1/standards', {
+    config: PUBLIC,
     schema: {
       tags: ['standards'], summary: 'Catalogue of document types and versions',
       response: { 200: { type: 'object', properties: { types: { type: 'array', items: catalogueItem } } } },
@@ -140,6 +148,7 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
   }, async () => ({ types: registry.list().map(summary) }));
 
   app.get<{ Params: { type: string; version: string } }>('/v1/standards/:type/:version', {
+    config: PUBLIC,
     schema: {
       tags: ['standards'], summary: 'Descriptor of one document type version, with links', params: typeVersionParams,
       response: {
@@ -163,6 +172,7 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
   });
 
   app.get<{ Params: { type: string; version: string } }>('/v1/standards/:type/:version/schema.json', {
+    config: PUBLIC,
     schema: { tags: ['standards'], summary: 'JSON Schema (2020-12), application/schema+json', params: typeVersionParams, response: { 200: binary('the JSON Schema') } },
   }, async (req, reply) => {
     const e = find(req.params.type, req.params.version);
@@ -170,6 +180,7 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
   });
 
   app.get<{ Params: { type: string; version: string } }>('/v1/standards/:type/:version/schema.xsd', {
+    config: PUBLIC,
     schema: { tags: ['standards'], summary: 'XSD 1.0 (its xs:import of the common schema resolves against this URL)', params: typeVersionParams, response: { 200: binary('the XSD') } },
   }, async (req, reply) => {
     const e = find(req.params.type, req.params.version);
@@ -178,6 +189,7 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
 
   // `schema.xsd` imports `../../common/1.0.0/common.xsd`, which resolves to /v1/standards/common/1.0.0/common.xsd.
   app.get<{ Params: { type: string; version: string; file: string } }>('/v1/standards/:type/:version/:file', {
+    config: PUBLIC,
     schema: {
       tags: ['standards'], summary: 'A schema file by name (e.g. the common XSD an XSD imports)',
       params: { type: 'object', required: ['type', 'version', 'file'], properties: { type: { type: 'string', maxLength: 64, pattern: '^[a-z.-]+$' }, version: VERSION, file: { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]*$' } } },
@@ -186,10 +198,12 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
   }, async (req, reply) => sendSchemaFile(reply, registry.schemasDir, [req.params.type, req.params.version, req.params.file]));
 
   app.get<{ Params: { '*': string } }>('/v1/schemas/*', {
+    config: PUBLIC,
     schema: { tags: ['standards'], summary: 'The schemas/ tree, read-only (paths mirror the JSON Schema $id URLs)', response: { 200: binary('the schema file') } },
   }, async (req, reply) => sendSchemaFile(reply, registry.schemasDir, req.params['*'].split('/')));
 
   app.get<{ Params: { type: string; version: string } }>('/v1/standards/:type/:version/examples', {
+    config: PUBLIC,
     schema: {
       tags: ['standards'], summary: 'Examples in both forms', params: typeVersionParams,
       response: {
@@ -215,6 +229,7 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
   });
 
   app.get<{ Params: { type: string; version: string; name: string } }>('/v1/standards/:type/:version/examples/:name', {
+    config: PUBLIC,
     schema: {
       tags: ['standards'], summary: 'One example file',
       params: { type: 'object', required: ['type', 'version', 'name'], properties: { type: TYPE, version: VERSION, name: { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]*\\.(xml|json)$' } } },
@@ -227,16 +242,29 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
     return reply.type(mediaType(file)!).send(readFileSync(file));
   });
 
+  // Each kit is zipped once, on its first request (≈ 50 ms of blocked event loop), then served from memory.
+  const kits = new Map<DocumentTypeEntry, Buffer>();
+  const kitOf = (e: DocumentTypeEntry): Buffer => {
+    let zip = kits.get(e);
+    if (!zip) {
+      zip = Buffer.from(buildKitZip(registry, e));
+      kits.set(e, zip);
+    }
+    return zip;
+  };
+
   app.get<{ Params: { type: string; version: string } }>('/v1/standards/:type/:version/conformance', {
+    config: PUBLIC,
     schema: { tags: ['standards'], summary: 'Conformance kit (schemas, examples, vectors) as one zip', params: typeVersionParams, response: { 200: binary('application/zip') } },
   }, async (req, reply) => {
     const e = find(req.params.type, req.params.version);
     return reply.type('application/zip')
       .header('content-disposition', `attachment; filename="bxg-conformance-${e.type}-${e.version}.zip"`)
-      .send(Buffer.from(buildKitZip(registry, e)));
+      .send(kitOf(e));
   });
 
   app.post<{ Querystring: { type?: string; version?: string } }>('/v1/validate', {
+    config: PUBLIC,
     schema: {
       tags: ['standards'],
       summary: 'Validate an XML or JSON document: schema + business rules. 200 with the report whatever the verdict; 4xx only when it cannot be validated.',

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { readMigrations } from '../../src/db/index.ts';
 import { partyFiles } from '../../src/pki/index.ts';
 import { testDevPki } from '../support/app.ts';
-import { runCli, startServe, waitForOk } from '../support/cli.ts';
+import { freePort, runCli, startServe, waitForOk } from '../support/cli.ts';
 
 describe('bxg serve (a real process)', () => {
   it('like npm start: answers /health within 20 s, ready with its dev PKI, warns about insecure defaults, stops cleanly on SIGTERM', async () => {
@@ -19,12 +20,18 @@ describe('bxg serve (a real process)', () => {
       // limit, with the time it took (not as a timeout inside the helper).
       const ms = await waitForOk(`${server.url}/health`, 60_000);
       expect(ms, `first /health answer after ${ms} ms`).toBeLessThan(20_000);
+      // Ready once the XML paths are warmed up (WARMUP_MS, 2 s by default).
+      await waitForOk(`${server.url}/ready`, 20_000);
       const ready = await fetch(`${server.url}/ready`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ checks: { database: 'ok', 'signing-key': 'ok' } });
       expect(server.output()).toMatch(/insecure default: --init-pki: the development PKI/);
       // The start names the migrations it applied; the stop's last line says it is done.
       expect(server.output()).toMatch(/"msg":"migrations applied: 0001_core\.sql, 0002_trust-store\.sql/);
+      // PUBLIC_URL unset: derived from HOST and PORT, and logged.
+      expect(server.output()).toContain(`"publicUrl":"${server.url}"`);
+      const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { servers: Array<{ url: string }> };
+      expect(doc.servers).toEqual([{ url: server.url }]);
       expect(await server.stop()).toBe(0);
       expect(server.output()).toMatch(/shutting down/);
       expect(server.output().trim().split('\n').at(-1)).toMatch(/"msg":"shutdown complete"/);
@@ -45,6 +52,21 @@ describe('bxg serve (a real process)', () => {
     } finally {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a port in use: exit code 2 and one stderr line naming the port and what to do', async () => {
+    const port = await freePort();
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+    try {
+      const r = await runCli(['serve'], { env: { DATABASE_URL: '', DATA_DIR: 'memory://', HOST: '127.0.0.1', PORT: String(port), WARMUP_MS: '0' } });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `bxg: port ${port} on 127.0.0.1 is already in use: stop the process listening there or set PORT to a free port`,
+      ]);
+    } finally {
+      holder.close();
     }
   });
 

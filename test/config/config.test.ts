@@ -33,6 +33,26 @@ describe('configuration', () => {
     expect(problems.join('\n')).toMatch(/PARTY_ID must look like KR:KCS/);
   });
 
+  it('derives PUBLIC_URL from HOST and PORT when unset (wildcard binds read as 127.0.0.1); a given PUBLIC_URL wins', () => {
+    expect(loadConfig({}).config.publicUrl).toBe('http://127.0.0.1:8080');
+    expect(loadConfig({ PORT: '9090' }).config.publicUrl).toBe('http://127.0.0.1:9090');
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '80' }).config.publicUrl).toBe('http://127.0.0.1:80');
+    expect(loadConfig({ HOST: '::', PORT: '8443' }).config.publicUrl).toBe('http://127.0.0.1:8443');
+    expect(loadConfig({ HOST: '::1' }).config.publicUrl).toBe('http://[::1]:8080');
+    expect(loadConfig({ HOST: 'gw.internal', PORT: '8081' }).config.publicUrl).toBe('http://gw.internal:8081');
+    expect(loadConfig({}, { port: 18080 }).config.publicUrl).toBe('http://127.0.0.1:18080');
+    expect(loadConfig({ PORT: '9090', PUBLIC_URL: 'https://gw.example/' }).config.publicUrl).toBe('https://gw.example');
+  });
+
+  it('rate limits: documented defaults, settable, 0 turns a limit off, nonsense refused', () => {
+    expect(loadConfig({}).config).toMatchObject({ rateLimitWindowSeconds: 60, rateLimitAnonymousMax: 1000, rateLimitAuthFailuresMax: 30 });
+    expect(loadConfig({ RATE_LIMIT_WINDOW_SECONDS: '10', RATE_LIMIT_ANONYMOUS_MAX: '0', RATE_LIMIT_AUTH_FAILURES_MAX: '5' }).config)
+      .toMatchObject({ rateLimitWindowSeconds: 10, rateLimitAnonymousMax: 0, rateLimitAuthFailuresMax: 5 });
+    expect(() => loadConfig({ RATE_LIMIT_WINDOW_SECONDS: '0', RATE_LIMIT_AUTH_FAILURES_MAX: 'many' })).toThrow(
+      'invalid configuration: RATE_LIMIT_WINDOW_SECONDS must be between 1 and 86400, got 0; RATE_LIMIT_AUTH_FAILURES_MAX must be a whole number, got "many"',
+    );
+  });
+
   it('refuses a port out of range', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT must be between 0 and 65535/);
   });

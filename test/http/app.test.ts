@@ -1,5 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { access } from '../../src/http/index.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 
 describe('HTTP app: errors as problem+json', () => {
@@ -9,7 +10,7 @@ describe('HTTP app: errors as problem+json', () => {
   beforeAll(async () => {
     // A test-only route that writes what it is given: a refused body must never reach it.
     h = await createTestApp({ bodyLimit: 2048 }, (app) => {
-      app.post('/test/write', async (request) => {
+      app.post('/test/write', { config: { access: access.public } }, async (request) => {
         await app.db.query('INSERT INTO gateway_settings (key, value) VALUES ($1, $2)', [`k${Date.now()}${Math.random()}`, JSON.stringify(request.body)]);
         return { ok: true };
       });
@@ -39,6 +40,17 @@ describe('HTTP app: errors as problem+json', () => {
     expect(r.json()).toMatchObject({ status: 404, code: 'BXG_NOT_FOUND', instance: '/no/such/thing' });
   });
 
+  it('what the router refuses is problem+json too: a bad percent-encoding (400), an over-long path segment (414)', async () => {
+    const bad = await h.app.inject({ method: 'GET', url: '/v1/standards/%zz' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(bad.json()).toMatchObject({ code: 'BXG_INVALID_REQUEST', detail: 'the request path is not valid percent-encoding' });
+    const long = await h.app.inject({ method: 'GET', url: `/v1/standards/${'a'.repeat(200)}/1.0.0` });
+    expect(long.statusCode).toBe(414);
+    expect(long.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(long.json()).toMatchObject({ code: 'BXG_URI_TOO_LONG' });
+  });
+
   it('malformed JSON → 400 BXG_MALFORMED_BODY, nothing written', async () => {
     const before = await countRows();
     const r = await h.app.inject({ method: 'POST', url: '/test/write', headers: { 'content-type': 'application/json' }, payload: '{"a": ' });
@@ -61,13 +73,57 @@ describe('HTTP app: errors as problem+json', () => {
     expect(r.json().code).toBe('BXG_JSON_FORBIDDEN');
   });
 
-  it('body over the limit → 413 BXG_PAYLOAD_TOO_LARGE, nothing written', async () => {
+  it('malformed JSON: the detail locates the error without echoing a character of the body', async () => {
+    const r = await h.app.inject({ method: 'POST', url: '/test/write', headers: { 'content-type': 'application/json' }, payload: '{"password": hunter2}' });
+    expect(r.statusCode).toBe(400);
+    const body = r.json();
+    expect(body).toMatchObject({ code: 'BXG_MALFORMED_BODY', errors: [{ code: 'json.syntax', line: 1, column: 14 }] });
+    expect(body.detail).toBe('the body is not valid JSON: unexpected character where a value should start (line 1, column 14)');
+    expect(r.body).not.toMatch(/hunter|password/);
+  });
+
+  it('body over the limit → 413 BXG_PAYLOAD_TOO_LARGE stating the limit, nothing written', async () => {
     const before = await countRows();
     const r = await h.app.inject({ method: 'POST', url: '/test/write', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ a: 'x'.repeat(5000) }) });
     expect(r.statusCode).toBe(413);
     expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(r.json().code).toBe('BXG_PAYLOAD_TOO_LARGE');
+    expect(r.json().detail).toBe('the request body is larger than the limit of 2048 bytes (BODY_LIMIT)');
     expect(await countRows()).toBe(before);
+  });
+
+  it('an empty JSON or XML body → 400 saying "empty body", nothing written', async () => {
+    const before = await countRows();
+    for (const type of ['application/json', 'application/xml']) {
+      const r = await h.app.inject({ method: 'POST', url: '/test/write', headers: { 'content-type': type }, payload: '' });
+      expect(r.statusCode, type).toBe(400);
+      expect(r.json()).toMatchObject({ code: 'BXG_MALFORMED_BODY', detail: expect.stringMatching(/^empty body/) });
+    }
+    expect(await countRows()).toBe(before);
+  });
+
+  it('a UTF-8 byte order mark before JSON is skipped (RFC 8259 §8.1)', async () => {
+    const r = await h.app.inject({
+      method: 'POST', url: '/test/write', headers: { 'content-type': 'application/json' },
+      payload: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"bom":true}')]),
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const { rows } = await h.t.db.query<{ value: unknown }>("SELECT value FROM gateway_settings WHERE value::text LIKE '%bom%'");
+    expect(rows.map((x) => (typeof x.value === 'string' ? JSON.parse(x.value) : x.value))).toEqual([{ bom: true }]);
+  });
+
+  it('a known path with another method → 405 BXG_METHOD_NOT_ALLOWED with Allow', async () => {
+    const r = await h.app.inject({ method: 'DELETE', url: '/v1/standards' });
+    expect(r.statusCode).toBe(405);
+    expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(r.headers.allow).toBe('GET, HEAD');
+    expect(r.json()).toMatchObject({ code: 'BXG_METHOD_NOT_ALLOWED', detail: 'DELETE is not allowed on /v1/standards; allowed: GET, HEAD' });
+    const post = await h.app.inject({ method: 'GET', url: '/v1/validate?type=eco.certificate' });
+    expect(post.statusCode).toBe(405);
+    expect(post.headers.allow).toBe('POST');
+    // A path with parameters is matched as the router matches it.
+    const param = await h.app.inject({ method: 'PUT', url: '/v1/standards/eco.certificate/1.0.0' });
+    expect(param.headers.allow).toBe('GET, HEAD');
   });
 
   it('a good JSON body reaches the route and is written', async () => {
@@ -83,6 +139,7 @@ describe('HTTP app: errors as problem+json', () => {
     expect(r.statusCode).toBe(415);
     expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(r.json().code).toBe('BXG_UNSUPPORTED_MEDIA_TYPE');
+    expect(r.json().detail).toBe('Content-Type "application/x-www-form-urlencoded" is not accepted; send one of application/json, application/xml, text/xml');
     expect(await countRows()).toBe(before);
   });
 
@@ -121,6 +178,17 @@ describe('HTTP app: errors as problem+json', () => {
       routes.push({ method: r.method, url: toOpenApiPath(r.url) });
     }
     for (const route of routes) expect(listed).toContain(`${route.method} ${route.url}`);
-    expect(routes.length).toBeGreaterThanOrEqual(4);
+    // Exactly these: a route added or lost shows up here.
+    expect(routes.map((x) => `${x.method} ${x.url}`).sort()).toEqual([
+      'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready',
+      'GET /v1/admin/partners', 'GET /v1/admin/partners/{id}', 'GET /v1/gateway/certificates', 'GET /v1/schemas/{*}',
+      'GET /v1/standards', 'GET /v1/standards/{type}/{version}', 'GET /v1/standards/{type}/{version}/conformance',
+      'GET /v1/standards/{type}/{version}/examples', 'GET /v1/standards/{type}/{version}/examples/{name}',
+      'GET /v1/standards/{type}/{version}/schema.json', 'GET /v1/standards/{type}/{version}/schema.xsd',
+      'GET /v1/standards/{type}/{version}/{file}',
+      'POST /v1/admin/certificates/{keyId}/revoke', 'POST /v1/admin/crls', 'POST /v1/admin/partners',
+      'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate',
+    ]);
+    expect(doc.servers).toEqual([{ url: h.config.publicUrl }]);
   });
 });

@@ -13,7 +13,7 @@ describe('logs', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const pki = await testDevPki();
-    const { config } = loadConfig({}, { certsDir: pki.dir });
+    const { config } = loadConfig({}, { certsDir: pki.dir, warmupMs: 0 });
     const stream = new Writable({
       write(chunk: Buffer, _enc, done) {
         for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
@@ -42,6 +42,20 @@ describe('logs', () => {
     const all = JSON.stringify(lines);
     expect(all).not.toContain(secret);
     expect(all).not.toContain('c2VjcmV0');
+  });
+
+  it('a malformed JSON body leaves no character of it in the answer or the log', async () => {
+    const secret = 'SECRETVALUE987';
+    const r = await app.inject({
+      method: 'POST', url: '/v1/validate', headers: { 'content-type': 'application/json', 'x-request-id': 'trace-43' },
+      payload: `{"documentType": "eco.certificate", "token": ${secret}}`,
+    });
+    expect(r.statusCode).toBe(400);
+    expect(r.json()).toMatchObject({ code: 'BXG_MALFORMED_BODY' });
+    const mine = lines.filter((l) => l.reqId === 'trace-43');
+    expect(mine.some((l) => l.code === 'BXG_MALFORMED_BODY')).toBe(true);
+    expect(r.body).not.toContain('SECRET');
+    expect(JSON.stringify(lines)).not.toContain('SECRET');
   });
 
   it('refuses a forged request id that could break log lines, and makes its own', async () => {

@@ -1,37 +1,52 @@
 import { createPrivateKey } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { access } from '../../src/http/index.ts';
 import { createSigner, type Signer } from '../../src/pki/keys/index.ts';
-import { createTestDatabase, type TestDatabase } from '../support/db.ts';
+import { createTestApp, type TestApp } from '../support/app.ts';
+import { partySigner, signedInject } from '../support/signed.ts';
 import { createOpensslCa, type OpensslCa } from './support/openssl-ca.ts';
-import { buildSignedApp, signedInject } from './support/signed-app.ts';
 import { requirePeer } from '../support/peer.ts';
 
-let t: TestDatabase;
+let h: TestApp;
 let app: FastifyInstance;
 let admin: Signer;
 let plain: Signer;
 let ca: OpensslCa;
+const lines: Array<Record<string, unknown>> = [];
 
 async function rows(table: string): Promise<number> {
-  const { rows: r } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+  const { rows: r } = await h.t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
   return r[0]!.n;
 }
 
+function expectProblem(r: { statusCode: number; headers: Record<string, unknown>; json(): unknown }, status: number, code: string) {
+  expect(r.statusCode).toBe(status);
+  expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(r.json()).toMatchObject({ status, code });
+}
+
+// The real app (buildApp): its parsers, error handler and access control; one test route to see who signed.
 beforeAll(async () => {
-  t = await createTestDatabase();
-  const built = await buildSignedApp(t.db);
-  app = built.app;
-  admin = built.gatewaySigner;
-  const p = built.pki.party('VN:GDVC');
-  plain = createSigner(p.key, p.certDer);
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  h = await createTestApp({}, (a) => {
+    a.get('/v1/whoami', { config: { access: access.signed() } }, async (request) => ({ party: request.party?.id }));
+  }, { logger: { level: 'info', stream } });
+  app = h.app;
+  admin = partySigner(h.pki, 'KR:KCS');
+  plain = partySigner(h.pki, 'VN:GDVC');
   ca = createOpensslCa('Lao Customs', 'rsa:2048');
 }, 60_000);
 
 afterAll(async () => {
-  await app.close();
-  await t.cleanup();
+  await h.close();
   ca.cleanup();
 });
 
@@ -55,7 +70,8 @@ describe.skipIf(!requirePeer('openssl'))('partner admin API', () => {
     const one = await signedInject(app, admin, { method: 'GET', path: '/v1/admin/partners/LA:LCD' });
     expect(one.res.json().authorities[0]).toMatchObject({ anchor: true, partyId: 'LA:LCD' });
     const missing = await signedInject(app, admin, { method: 'GET', path: '/v1/admin/partners/XX:NONE' });
-    expect(missing.res.statusCode).toBe(404);
+    expectProblem(missing.res, 404, 'BXG_NOT_FOUND');
+    expect(missing.res.json().detail).toBe('no party XX:NONE');
   });
 
   it('lets the new party sign calls with rsa-pss-sha512 (default for RSA) and rsa-v1_5-sha256', async () => {
@@ -70,15 +86,20 @@ describe.skipIf(!requirePeer('openssl'))('partner admin API', () => {
     const ec = ca.issue('lao-ec', { key: 'ec' });
     const added = await signedInject(app, admin, { method: 'POST', path: '/v1/admin/partners/LA:LCD/certificates', body: { certificate: ec.pem } });
     expect(added.res.statusCode, added.res.body).toBe(201);
+    expect(added.res.json()).toMatchObject({ partyId: 'LA:LCD', status: 'active', keyType: 'ec' });
     const oldKeyId = (await signedInject(app, admin, { method: 'GET', path: '/v1/admin/partners/LA:LCD' })).res.json().certificates
       .find((c: { keyType: string }) => c.keyType === 'rsa').keyId as string;
     const unknown = await signedInject(app, admin, { method: 'POST', path: `/v1/admin/certificates/${'A'.repeat(43)}/revoke`, body: {} });
-    expect(unknown.res.statusCode, unknown.res.body).toBe(404);
+    expectProblem(unknown.res, 404, 'BXG_NOT_FOUND');
+    expect(unknown.res.json().detail).toContain('A'.repeat(43));
     const revoked = await signedInject(app, admin, { method: 'POST', path: `/v1/admin/certificates/${oldKeyId}/revoke`, body: { reason: 'superseded' } });
     expect(revoked.res.statusCode, revoked.res.body).toBe(200);
     expect(revoked.res.json()).toMatchObject({ status: 'revoked', revocationReason: 'superseded' });
     const lao = createSigner(createPrivateKey(rsaCert.keyPem), rsaCert.pem);
-    expect((await signedInject(app, lao, { method: 'GET', path: '/v1/whoami' })).res.statusCode).toBe(401);
+    const refused = await signedInject(app, lao, { method: 'GET', path: '/v1/whoami', headers: { 'x-request-id': 'lao-superseded' } });
+    expectProblem(refused.res, 401, 'BXG_BAD_SIGNATURE');
+    expect(refused.res.json().errors).toEqual([{ code: 'signature.unverified', message: 'the request signature could not be verified' }]);
+    expect(lines.find((l) => l.reqId === 'lao-superseded' && l.msg === 'request refused')?.logDetail).toMatch(/^trust\.revoked: /);
     const laoEc = createSigner(createPrivateKey(ec.keyPem), ec.pem);
     expect((await signedInject(app, laoEc, { method: 'GET', path: '/v1/whoami' })).res.json()).toEqual({ party: 'LA:LCD' });
   });
@@ -92,35 +113,42 @@ describe.skipIf(!requirePeer('openssl'))('partner admin API', () => {
     const res = (await signedInject(app, admin, { method: 'POST', path: '/v1/admin/crls', body: { crl: ca.crl() } })).res;
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ revokedSerials: 1, newlyRevoked: [signer.keyId] });
-    const after = (await signedInject(app, signer, { method: 'GET', path: '/v1/whoami' })).res;
-    expect(after.statusCode).toBe(401);
-    expect(after.json().errors[0].code).toBe('trust.revoked');
+    const after = (await signedInject(app, signer, { method: 'GET', path: '/v1/whoami', headers: { 'x-request-id': 'lao-crl' } })).res;
+    expectProblem(after, 401, 'BXG_BAD_SIGNATURE');
+    // The caller learns only that the signature could not be verified; the log says why.
+    expect(after.json().errors[0].code).toBe('signature.unverified');
+    expect(lines.find((l) => l.reqId === 'lao-crl' && l.msg === 'request refused')?.logDetail).toMatch(/^trust\.revoked: /);
   });
 
   it('refuses non-admins (403), unsigned calls (401) and bad input (4xx) with nothing stored', async () => {
     const before = [await rows('trust_parties'), await rows('trust_certificates'), await rows('trust_authorities')];
     const body = { id: 'TH:CUS', name: 'Thai Customs', kind: 'partner-customs', certificates: [ca.issue('th').pem] };
     const forbidden = await signedInject(app, plain, { method: 'POST', path: '/v1/admin/partners', body });
-    expect(forbidden.res.statusCode).toBe(403);
-    expect(forbidden.res.headers['content-type']).toContain('application/problem+json');
+    expectProblem(forbidden.res, 403, 'BXG_FORBIDDEN');
+    expect(forbidden.res.json()).toMatchObject({ detail: 'party VN:GDVC lacks role admin', errors: [{ code: 'auth.role' }] });
     const unsigned = await app.inject({ method: 'POST', url: '/v1/admin/partners', payload: body });
-    expect(unsigned.statusCode).toBe(401);
+    expectProblem(unsigned, 401, 'BXG_UNAUTHENTICATED');
     const other = createOpensslCa('Unknown CA');
     try {
       const untrusted = await signedInject(app, admin, { method: 'POST', path: '/v1/admin/partners', body: { ...body, certificates: [other.issue('th2').pem] } });
-      expect(untrusted.res.statusCode).toBe(422);
+      expectProblem(untrusted.res, 422, 'BXG_UNTRUSTED_CERTIFICATE');
       expect(untrusted.res.json().errors[0].code).toBe('trust.unknown-ca');
       const weak = await signedInject(app, admin, { method: 'POST', path: '/v1/admin/partners', body: { ...body, certificates: [ca.issue('weak', { key: 'rsa:1024' }).pem] } });
+      expectProblem(weak.res, 422, 'BXG_UNTRUSTED_CERTIFICATE');
       expect(weak.res.json().errors[0].code).toBe('trust.weak-key');
     } finally {
       other.cleanup();
     }
     const badId = await signedInject(app, admin, { method: 'POST', path: '/v1/admin/partners', body: { ...body, id: 'thai' } });
-    expect(badId.res.statusCode).toBe(400);
+    expectProblem(badId.res, 400, 'BXG_INVALID_REQUEST');
+    expect(badId.res.json().errors).toEqual([expect.objectContaining({ code: 'request.pattern', path: 'body/id' })]);
     const extra = await signedInject(app, admin, { method: 'POST', path: '/v1/admin/partners', body: { ...body, admin: true } });
-    expect(extra.res.statusCode).toBe(400);
+    expectProblem(extra.res, 400, 'BXG_INVALID_REQUEST');
+    expect(extra.res.json().errors).toEqual([expect.objectContaining({ code: 'request.additionalProperties', path: 'body' })]);
     const badCrl = await signedInject(app, admin, { method: 'POST', path: '/v1/admin/crls', body: { crl: 'AAAA' } });
     expect(badCrl.res.statusCode).toBe(400);
+    expect(badCrl.res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(badCrl.res.json().detail).toMatch(/CRL/);
     expect([await rows('trust_parties'), await rows('trust_certificates'), await rows('trust_authorities')]).toEqual(before);
   });
 

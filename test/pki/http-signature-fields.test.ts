@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   checkContentDigest, contentDigest, verifyHttpSignature, readSignatures, signatureBase,
-  parseDictionary, parseItem, serializeDictionary, serializeInnerList, StructuredFieldError,
+  parseDictionary, parseItem, serializeDictionary, serializeInnerList, StructuredFieldError, SfDecimal,
 } from '../../src/pki/http-signatures/index.ts';
 
 describe('RFC 8941 subset', () => {
@@ -12,7 +12,8 @@ describe('RFC 8941 subset', () => {
     expect([...d.keys()]).toEqual(['sig1', 'sig2', 'flag']);
     expect(serializeDictionary(d)).toBe('sig1=("@method" "@target-uri" "content-digest");created=1618884473;keyid="k-1";nonce="abc";alg="ed25519", sig2=:AQID:;x, flag');
     expect(parseItem('"a\\"b";req;key="sig1"').params.get('key')).toBe('sig1');
-    expect(parseItem('12.5').value).toBe(12.5);
+    expect(parseItem('12.5').value).toEqual(new SfDecimal(12.5));
+    expect(parseItem('12').value).toBe(12);
     expect(parseItem('?0').value).toBe(false);
   });
 
@@ -20,6 +21,43 @@ describe('RFC 8941 subset', () => {
     for (const bad of ['sig1=("a" "b"', 'sig1=:not base64!:', 'Sig1=1', 'a=1,', 'a="\u00e9"', 'a=1 b=2', 'a=1234567890123456']) {
       expect(() => parseDictionary(bad), bad).toThrow(StructuredFieldError);
     }
+  });
+});
+
+describe('Integers and Decimals stay apart (RFC 8941 §3.3.1–3.3.2)', () => {
+  it('a decimal is never read as an integer, and serialises as a decimal', () => {
+    const d = parseDictionary('a=1700000000.0, b=1700000000, c=-0.5');
+    expect(d.get('a')).toEqual({ value: new SfDecimal(1700000000), params: new Map() });
+    expect(d.get('b')).toEqual({ value: 1700000000, params: new Map() });
+    expect(serializeDictionary(d)).toBe('a=1700000000.0, b=1700000000, c=-0.5');
+    expect(parseItem('"x";created=1700000000.0').params.get('created')).toBeInstanceOf(SfDecimal);
+  });
+});
+
+describe('Signature and Signature-Input: no ambiguous labels or field lines', () => {
+  const input = 'sig1=("@method" "@target-uri");created=1700000000;keyid="k";nonce="nnnnnnnnnnnnnnnn"';
+  const sig = 'sig1=:AQID:';
+
+  it('RFC 8941 lets a repeated key win silently; the unique option refuses it, and repeated parameters', () => {
+    expect(parseDictionary('sig1=:AQ==:, sig1=:Ag==:').get('sig1')).toEqual({ value: new Uint8Array([2]), params: new Map() });
+    expect(() => parseDictionary('sig1=:AQ==:, sig1=:Ag==:', { unique: true })).toThrow('repeated key sig1 at offset 13');
+    expect(() => parseDictionary('sig1=("@method");created=1;created=2', { unique: true })).toThrow(/repeated parameter created/);
+  });
+
+  it('reads one well-formed signature', () => {
+    expect(readSignatures({ 'signature-input': input, signature: sig })).toHaveLength(1);
+  });
+
+  it.each([
+    ['a repeated label in Signature', { 'signature-input': input, signature: `${sig}, sig1=:BAUG:` }, /Signature: repeated key sig1/],
+    ['a repeated label in Signature-Input', { 'signature-input': `${input}, ${input}`, signature: sig }, /Signature-Input: repeated key sig1/],
+    ['Signature on two field lines', { 'signature-input': input, signature: [sig, sig] }, /Signature sent on 2 field lines/],
+    ['Signature-Input on two field lines', { 'signature-input': [input, 'sig2=("@method")'], signature: sig }, /Signature-Input sent on 2 field lines/],
+    ['a Signature label without input', { 'signature-input': input, signature: `${sig}, sig2=:AQID:` }, /Signature sig2 has no Signature-Input/],
+    ['Signature without Signature-Input', { signature: sig }, /Signature without Signature-Input/],
+    ['a repeated parameter', { 'signature-input': `${input};keyid="other"`, signature: sig }, /repeated parameter keyid/],
+  ])('refuses %s', (_name, headers, message) => {
+    expect(() => readSignatures(headers)).toThrow(message);
   });
 });
 

@@ -7,7 +7,7 @@ import { validatePath, TrustStore, TrustError } from '../../src/pki/trust/index.
 import { parseCertificate, pemCertificates } from '../../src/pki/keys/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, opensslVerify, type OpensslCa } from './support/openssl-ca.ts';
-import { seedTrust } from './support/signed-app.ts';
+import { seedTrust } from './support/seed-trust.ts';
 import { requirePeer } from '../support/peer.ts';
 
 let t: TestDatabase;

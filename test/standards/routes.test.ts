@@ -1,33 +1,38 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Fastify, { type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { FastifyInstance } from 'fastify';
 import { unzipSync, strFromU8 } from 'fflate';
-import { GatewayError, toProblem } from '../../src/errors/index.ts';
-import { standardsRoutes } from '../../src/standards/routes.ts';
+import { buildKitZip } from '../../src/standards/kit.ts';
+import type * as KitModule from '../../src/standards/kit.ts';
+import { createTestApp, type TestApp } from '../support/app.ts';
 import { registry, bytes } from './support.ts';
 
+// The real kit builder, counted: the zip must be built once, not on every GET.
+vi.mock('../../src/standards/kit.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof KitModule>();
+  return { ...real, buildKitZip: vi.fn(real.buildKitZip) };
+});
+
+let h: TestApp;
 let app: FastifyInstance;
 
+// The gateway's own app (buildApp): its parsers, error handler and access rules.
 beforeAll(async () => {
-  app = Fastify({ logger: false });
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', 'application/xml', 'text/xml'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  app.setErrorHandler((err, req, reply) => {
-    if (err instanceof GatewayError) return reply.code(err.status).type('application/problem+json').send(toProblem(err, req.url));
-    const e = err as { statusCode?: number; message: string };
-    return reply.code(e.statusCode ?? 500).send({ message: e.message });
-  });
-  await app.register(swagger, { openapi: { info: { title: 'test', version: '0' } } });
-  await app.register(standardsRoutes, { registry: registry() });
-  await app.ready();
+  h = await createTestApp();
+  app = h.app;
 });
-afterAll(() => app.close());
+afterAll(() => h.close());
+
+function expectProblem(r: { statusCode: number; headers: Record<string, unknown>; json(): unknown }, status: number, code: string) {
+  expect(r.statusCode).toBe(status);
+  expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(r.json()).toMatchObject({ status, code });
+}
 
 const ecoPath = () => registry().get('eco.certificate', '1.0.0')!.standardsPath;
 
 describe('standards API', () => {
-  it('every route is in the OpenAPI document', () => {
-    const spec = app.swagger() as { paths: Record<string, Record<string, unknown>> };
+  it('every route is in the OpenAPI document', async () => {
+    const spec = (await app.inject('/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining([
       '/v1/standards', '/v1/standards/{type}/{version}', '/v1/standards/{type}/{version}/schema.json', '/v1/standards/{type}/{version}/schema.xsd',
       '/v1/standards/{type}/{version}/examples', '/v1/standards/{type}/{version}/conformance', '/v1/validate',
@@ -52,7 +57,9 @@ describe('standards API', () => {
     expect(body.descriptor.rootElement).toBe('Certificate');
     expect(body.rules.map((x) => x.id)).toContain('ECO-R001');
     expect(body.codelists.length).toBeGreaterThan(0);
-    expect((await app.inject('/v1/standards/eco.nothing/1.0.0')).statusCode).toBe(404);
+    const missing = await app.inject('/v1/standards/eco.nothing/1.0.0');
+    expectProblem(missing, 404, 'BXG_NOT_FOUND');
+    expect(missing.json()).toMatchObject({ detail: 'no document type eco.nothing 1.0.0' });
   });
 
   it('serves the JSON Schema as application/schema+json and the XSD as application/xml', async () => {
@@ -72,14 +79,18 @@ describe('standards API', () => {
     const b = await app.inject('/v1/schemas/common/1.0.0/common.schema.json');
     expect(b.statusCode).toBe(200);
     expect(b.headers['content-type']).toMatch(/^application\/schema\+json/);
+    expect((b.json() as { $id: string }).$id).toBe('https://schemas.bxg.example/common/1.0.0/common.schema.json');
     const c = await app.inject('/v1/schemas/eco.certificate/1.0.0/certificate.xsd');
     expect(c.statusCode).toBe(200);
+    expect(c.body).toBe(bytes(`${registry().schemasDir}/eco.certificate/1.0.0/certificate.xsd`).toString('utf8'));
   });
 
   it.each(['/v1/schemas/../package.json', '/v1/schemas/%2e%2e/%2e%2e/package.json', '/v1/schemas/common/1.0.0/..%2F..%2F..%2Fpackage.json', '/v1/schemas/common/1.0.0/', '/v1/standards/common/1.0.0/..%2f..%2fpackage.json'])(
     'refuses to serve %s', async (url) => {
       const r = await app.inject(url);
       expect([400, 404]).toContain(r.statusCode);
+      expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect((r.json() as { code: string }).code).toMatch(/^BXG_(NOT_FOUND|INVALID_REQUEST)$/);
       expect(r.body).not.toContain('"dependencies"');
     },
   );
@@ -93,9 +104,15 @@ describe('standards API', () => {
     expect(one.body).toBe(bytes(`${ecoPath()}/examples/full.xml`).toString('utf8'));
   });
 
-  it('GET …/conformance is the kit as one zip', async () => {
+  it('GET …/conformance is the kit as one zip, built once and then served from memory', async () => {
+    const built = vi.mocked(buildKitZip).mock.calls.length;
     const r = await app.inject('/v1/standards/eco.certificate/1.0.0/conformance');
     expect(r.statusCode).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      const again = await app.inject('/v1/standards/eco.certificate/1.0.0/conformance');
+      expect(again.rawPayload.equals(r.rawPayload)).toBe(true);
+    }
+    expect(vi.mocked(buildKitZip).mock.calls.length - built).toBe(1);
     expect(r.headers['content-type']).toBe('application/zip');
     const files = unzipSync(new Uint8Array(r.rawPayload));
     const names = Object.keys(files);
@@ -121,8 +138,15 @@ describe('standards API', () => {
     expect(doctype.statusCode).toBe(400);
     expect(doctype.json()).toMatchObject({ code: 'BXG_XML_FORBIDDEN' });
     const unknown = await app.inject({ method: 'POST', url: '/v1/validate', headers: { 'content-type': 'application/json' }, payload: '{"documentType":"eco.nothing","version":"1.0.0"}' });
-    expect(unknown.statusCode).toBe(422);
+    expectProblem(unknown, 422, 'BXG_UNKNOWN_DOCUMENT_TYPE');
+    expect((unknown.json() as { detail: string }).detail).toMatch(/eco\.nothing/);
     const badQuery = await app.inject({ method: 'POST', url: '/v1/validate?type=../x', headers: { 'content-type': 'application/json' }, payload: '{}' });
-    expect(badQuery.statusCode).toBe(400);
+    expectProblem(badQuery, 400, 'BXG_INVALID_REQUEST');
+    expect(badQuery.json()).toMatchObject({ errors: [{ code: 'request.pattern', path: 'querystring/type' }] });
+    const versionOnly = await app.inject({ method: 'POST', url: '/v1/validate?version=1.0.0', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    expectProblem(versionOnly, 400, 'BXG_INVALID_REQUEST');
+    expect(versionOnly.json()).toMatchObject({ detail: 'version given without type' });
+    const form = await app.inject({ method: 'POST', url: '/v1/validate', headers: { 'content-type': 'text/plain' }, payload: 'x' });
+    expectProblem(form, 415, 'BXG_UNSUPPORTED_MEDIA_TYPE');
   });
 });

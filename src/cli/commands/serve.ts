@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
+import { CliError, EXIT } from '../cli-error.ts';
 
 /** `bxg serve`: run the gateway until SIGTERM/SIGINT. */
 export function register(program: Command): void {
@@ -17,13 +18,23 @@ export function register(program: Command): void {
       // Before anything listens: a production gateway without its PKI stops with one line.
       const signer = production ? await checkProductionPki(config) : undefined;
       const { initDevPki } = await import('../../pki/index.ts');
-      const { startServer } = await import('../../http/index.ts');
+      const { startServer, ListenError } = await import('../../http/index.ts');
       // The development PKI is made (idempotent) and seeded into the trust store, so a fresh
       // checkout has a signing key and demo partners.
       const devPki = opts.initPki ? await initDevPki(config.certsDir) : undefined;
       if (devPki) warnings.push(`--init-pki: the development PKI in ${config.certsDir} and its demo partners are trusted; never in production`);
-      const server = await startServer(config, { handleSignals: true, warnings, deps: { devPki } });
-      server.app.log.info({ url: server.url, ...(signer && { pki: 'required', keyId: signer.keyId }) }, 'gateway listening');
+      let server;
+      try {
+        server = await startServer(config, { handleSignals: true, warnings, deps: { devPki } });
+      } catch (e) {
+        if (e instanceof ListenError) throw new CliError(e.message, EXIT.USAGE);
+        throw e;
+      }
+      server.app.log.info({
+        url: server.url, publicUrl: config.publicUrl,
+        publicUrlFrom: process.env.PUBLIC_URL ? 'PUBLIC_URL' : 'derived from HOST and PORT (PUBLIC_URL unset)',
+        ...(signer && { pki: 'required', keyId: signer.keyId }),
+      }, 'gateway listening');
       // Keep the process alive until a signal stops the server.
       await new Promise<void>(() => {});
     });

@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { NotReadyError, PROBLEM_MEDIA_TYPE, toProblem } from '../../errors/index.ts';
-import { problemSchema } from '../schemas.ts';
+import { access } from '../access.ts';
+import { problemSchema } from '../../errors/index.ts';
 
 /** A readiness check: resolves when healthy, throws (with a reason) when not. */
 export type ReadinessCheck = () => Promise<void>;
@@ -46,6 +47,7 @@ async function health(app: FastifyInstance, opts: { checkTimeoutMs?: number } = 
   });
 
   app.get('/health', {
+    config: { access: access.public },
     schema: {
       tags: ['operations'], summary: 'Liveness: the process is up',
       response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } },
@@ -53,6 +55,7 @@ async function health(app: FastifyInstance, opts: { checkTimeoutMs?: number } = 
   }, async () => ({ status: 'ok' as const }));
 
   app.get('/ready', {
+    config: { access: access.public },
     schema: { tags: ['operations'], summary: 'Readiness: database, signing key, trust store', response: { 200: checkResult, 503: problemSchema } },
   }, async (request, reply) => {
     const results: Record<string, string> = {};

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Database } from '../../db/index.ts';
 import { wasmMemoryBytes } from '../../xml/index.ts';
+import { access } from '../access.ts';
 
 /**
  * Prometheus metrics at `GET /metrics`: request counts and a latency histogram per route
@@ -68,6 +69,7 @@ async function metrics(app: FastifyInstance, opts: { db: Database }): Promise<vo
   });
 
   app.get('/metrics', {
+    config: { access: access.public },
     schema: { tags: ['operations'], summary: 'Prometheus metrics', response: { 200: { type: 'string' } } },
   }, async (_request, reply) => {
     reply.type(registry.contentType);

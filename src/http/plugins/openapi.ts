@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { access, declareScopeAccess } from '../access.ts';
 
 /** OpenAPI 3.1 document generated from the route schemas, at /openapi.json; Swagger UI at /docs. */
 async function openapi(app: FastifyInstance, opts: { version: string; publicUrl: string }): Promise<void> {
@@ -16,8 +17,13 @@ async function openapi(app: FastifyInstance, opts: { version: string; publicUrl:
       servers: [{ url: opts.publicUrl }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Swagger UI's routes (its page and static files) cannot carry config: their scope declares them public.
+  await app.register(async (docs) => {
+    declareScopeAccess(docs, access.public);
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
   app.get('/openapi.json', {
+    config: { access: access.public },
     schema: { tags: ['operations'], summary: 'This OpenAPI 3.1 document', response: { 200: { type: 'object', additionalProperties: true } } },
   }, async () => app.swagger());
 }

@@ -4,9 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.ts';
 import type { Database } from '../../db/index.ts';
 import {
-  adminRoutes, loadSigner, partyFiles, seedDevTrust, TrustStore, type DevPkiResult, type Signer,
+  adminRoutes, loadSigner, partyFiles, seedDevTrust, toPem, TrustStore, type DevPkiResult, type Signer,
 } from '../../pki/index.ts';
-import { requestSignatures } from './request-signatures.ts';
+import { access } from '../access.ts';
+import { problemSchema } from '../../errors/index.ts';
+import { accessControl } from './access-control.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -52,17 +54,71 @@ async function pki(app: FastifyInstance, opts: PkiPluginOptions): Promise<void> 
   app.decorate('trust', trust);
   app.decorate('gatewaySigner', signer);
 
+  if (!signer) {
+    // The file names are for the operator's log; /ready is anonymous and must not show them.
+    const { keyPath, certPath } = partyFiles(config.certsDir, config.partyId);
+    app.log.warn({ keyPath, certPath }, "the gateway's signing key or certificate is missing: not ready until one is installed");
+  }
   app.addReadinessCheck('signing-key', async () => {
     if (!signer) {
-      const { keyPath } = partyFiles(config.certsDir, config.partyId);
-      throw new Error(`the gateway's signing key is missing (${keyPath}); run \`bxg pki init\` or install one`);
+      throw new Error("the gateway's signing key is missing; run `bxg pki init` or install one (the log names the files)");
     }
     // Expired, not yet valid or revoked: the trust store says so, and evidence stops (fail closed).
     await trust.resolveSigner({ keyId: signer.keyId, partyId: config.partyId, at: new Date() });
   });
 
-  await app.register(requestSignatures, { trust, db, config, responseSigner: signer });
+  await app.register(accessControl, { trust, db, config, responseSigner: signer });
   await app.register(adminRoutes, { trust });
+
+  app.get('/v1/gateway/certificates', {
+    config: { access: access.public },
+    schema: {
+      tags: ['pki'],
+      summary: "This gateway's signing certificates: the current one and any next one registered for rotation",
+      description: 'Partners verify the signatures of this gateway\'s responses (RFC 9421) and receipts with the `current` '
+        + 'certificate (its key id is the `keyid` of the response signature); a `next` certificate is registered ahead of a key '
+        + 'rotation, so partners can fetch it before it is used. See docs/signed-requests.md.',
+      response: {
+        200: {
+          type: 'object', required: ['partyId', 'certificates'],
+          properties: {
+            partyId: { type: 'string' },
+            certificates: {
+              type: 'array',
+              items: {
+                type: 'object', required: ['keyId', 'use', 'notBefore', 'notAfter', 'pem'],
+                properties: {
+                  keyId: { type: 'string', description: 'base64url SHA-256 thumbprint of the certificate DER (RFC 9421 keyid, JWS kid)' },
+                  use: { type: 'string', enum: ['current', 'next'], description: 'current: signs now; next: registered for the coming rotation' },
+                  subject: { type: 'string' }, issuer: { type: 'string' }, keyType: { type: 'string' },
+                  notBefore: { type: 'string', format: 'date-time' }, notAfter: { type: 'string', format: 'date-time' },
+                  pem: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+        503: problemSchema,
+      },
+    },
+  }, async (_request, reply) => {
+    const party = await trust.getParty(config.partyId);
+    const now = Date.now();
+    const certificates = [];
+    for (const c of party?.certificates ?? []) {
+      if (c.status !== 'active' || c.notAfter.getTime() <= now) continue;
+      const record = await trust.getCertificate(c.keyId);
+      if (!record) continue;
+      certificates.push({
+        keyId: c.keyId, use: c.keyId === signer?.keyId ? 'current' as const : 'next' as const,
+        subject: c.subject, issuer: c.issuer, keyType: c.keyType,
+        notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), pem: toPem(record.der, 'CERTIFICATE'),
+      });
+    }
+    // The one in use first, then the others by start date.
+    certificates.sort((a, b) => (a.use === b.use ? a.notBefore.localeCompare(b.notBefore) : a.use === 'current' ? -1 : 1));
+    return reply.header('cache-control', 'public, max-age=300').send({ partyId: config.partyId, certificates });
+  });
 }
 
 /** Registered without encapsulation: `app.trust` and `app.gatewaySigner` serve the whole app. */

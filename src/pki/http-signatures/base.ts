@@ -116,13 +116,44 @@ export interface SignatureEntry {
   signature: Uint8Array;
 }
 
-/** Read every signature of a message: each label of Signature-Input with its Signature. */
+/** The field lines of one header as given (Node joins repeated lines; callers may pass them apart). */
+function fieldLines(headers: HeaderMap, name: string): string[] {
+  const v = headers[name] ?? Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [String(v)];
+}
+
+/**
+ * Read every signature of a message: each label of Signature-Input with its Signature.
+ * Strict where a lenient reading would be ambiguous: each field must come on one field line
+ * (two lines would merge into one dictionary whose meaning depends on who merged them), a
+ * label may appear once in each field (RFC 8941 would let the last one win silently), and the
+ * two fields must name the same labels.
+ */
 export function readSignatures(headers: HeaderMap): SignatureEntry[] {
-  const input = headerValue(headers, 'signature-input');
-  const sig = headerValue(headers, 'signature');
-  if (input === undefined || sig === undefined) return [];
-  const inputs = parseDictionary(input);
-  const sigs = parseDictionary(sig);
+  const inputLines = fieldLines(headers, 'signature-input');
+  const sigLines = fieldLines(headers, 'signature');
+  if (!inputLines.length && !sigLines.length) return [];
+  if (!inputLines.length) throw new SignatureBaseError('Signature without Signature-Input');
+  if (!sigLines.length) throw new SignatureBaseError('Signature-Input without Signature');
+  for (const [name, lines] of [['Signature-Input', inputLines], ['Signature', sigLines]] as const) {
+    if (lines.length > 1) throw new SignatureBaseError(`${name} sent on ${lines.length} field lines; send one`);
+  }
+  let inputs;
+  let sigs;
+  try {
+    inputs = parseDictionary(inputLines[0]!, { unique: true });
+  } catch (e) {
+    throw new SignatureBaseError(`Signature-Input: ${(e as Error).message}`);
+  }
+  try {
+    sigs = parseDictionary(sigLines[0]!, { unique: true });
+  } catch (e) {
+    throw new SignatureBaseError(`Signature: ${(e as Error).message}`);
+  }
+  for (const label of sigs.keys()) {
+    if (!inputs.has(label)) throw new SignatureBaseError(`Signature ${label} has no Signature-Input`);
+  }
   const out: SignatureEntry[] = [];
   for (const [label, member] of inputs) {
     if (!isInnerList(member)) throw new SignatureBaseError(`Signature-Input ${label} is not an inner list`);

@@ -7,9 +7,12 @@ export { signRequest, verifyResponse, type ClientRequest, type ClientResponse, t
   type ResponseCheck } from './client.ts';
 export { signMessage, componentItem, newNonce, type HttpSigner, type SignMessageOptions, type SignatureHeaders } from './sign.ts';
 export { signResponse } from './response.ts';
-export { verifyRequestSignature, type SignaturePolicy, type SignedRequest, type VerifiedRequestSignature } from './verify.ts';
+export { verifyRequestSignature, verifyRequestHeaders, completeRequestSignature, signatureKeyId, UNVERIFIED_MESSAGE,
+  type SignaturePolicy, type SignedRequest, type SignedRequestHeaders, type PendingRequestSignature,
+  type VerifiedRequestSignature } from './verify.ts';
 export { signatureBase, readSignatures, type HttpMessage, type HeaderMap } from './base.ts';
 export { HTTP_SIGNATURE_ALGORITHMS, verifyHttpSignature, type HttpSignatureAlgorithm } from './algorithms.ts';
-export { parseDictionary, parseItem, serializeDictionary, serializeInnerList, StructuredFieldError } from './structured-fields.ts';
+export { parseDictionary, parseItem, serializeDictionary, serializeInnerList, StructuredFieldError, SfDecimal,
+  type DictionaryOptions } from './structured-fields.ts';
 export { contentDigest, checkContentDigest } from './content-digest.ts';
 export { NonceStore } from './nonce-store.ts';

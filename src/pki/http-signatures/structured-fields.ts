@@ -9,8 +9,16 @@ export class SfToken {
   constructor(readonly value: string) {}
 }
 
-/** A bare item value. */
-export type SfBareItem = number | string | boolean | Uint8Array | SfToken;
+/**
+ * A Decimal (RFC 8941 §3.3.2), kept apart from Integers: `1700000000.0` is a decimal, and a
+ * field that needs an Integer (`created`, `expires`) must not take one.
+ */
+export class SfDecimal {
+  constructor(readonly value: number) {}
+}
+
+/** A bare item value: a `number` is always an Integer; decimals are {@link SfDecimal}. */
+export type SfBareItem = number | SfDecimal | string | boolean | Uint8Array | SfToken;
 /** Parameters, in order. */
 export type SfParams = Map<string, SfBareItem>;
 /** An item with its parameters. */
@@ -34,7 +42,8 @@ export function isInnerList(m: SfMember): m is SfInnerList {
 
 class Parser {
   i = 0;
-  constructor(readonly s: string) {}
+  /** @param unique refuse a repeated dictionary key or parameter key instead of letting the last win. */
+  constructor(readonly s: string, readonly unique = false) {}
   fail(msg: string): never { throw new StructuredFieldError(`${msg} at offset ${this.i}`); }
   peek(): string | undefined { return this.s[this.i]; }
   skipSp(): void { while (this.s[this.i] === ' ') this.i++; }
@@ -58,7 +67,7 @@ class Parser {
     return this.fail(`unexpected character ${JSON.stringify(c)}`);
   }
 
-  number(): number {
+  number(): number | SfDecimal {
     const m = /^-?[0-9]{1,15}(\.[0-9]{1,3})?/.exec(this.s.slice(this.i));
     if (!m) this.fail('bad number');
     if (!m[1] && m[0].replace('-', '').length > 15) this.fail('integer too long');
@@ -66,7 +75,7 @@ class Parser {
     const next = this.s[this.i + m[0].length];
     if (next !== undefined && /[0-9.]/.test(next)) this.fail('bad number');
     this.i += m[0].length;
-    return Number(m[0]);
+    return m[1] ? new SfDecimal(Number(m[0])) : Number(m[0]);
   }
 
   string(): string {
@@ -118,9 +127,11 @@ class Parser {
     while (this.peek() === ';') {
       this.i++;
       this.skipSp();
+      const at = this.i;
       const k = this.key();
       let v: SfBareItem = true;
       if (this.peek() === '=') { this.i++; v = this.bareItem(); }
+      if (this.unique && params.has(k)) { this.i = at; this.fail(`repeated parameter ${k}`); }
       params.set(k, v);
     }
     return params;
@@ -152,7 +163,9 @@ class Parser {
     this.skipSp();
     if (this.i >= this.s.length) return dict;
     for (;;) {
+      const at = this.i;
       const k = this.key();
+      if (this.unique && dict.has(k)) { this.i = at; this.fail(`repeated key ${k}`); }
       let m: SfMember;
       if (this.peek() === '=') { this.i++; m = this.member(); } else { m = { value: true, params: this.params() }; }
       dict.set(k, m);
@@ -165,9 +178,19 @@ class Parser {
   }
 }
 
+/** Options of {@link parseDictionary}. */
+export interface DictionaryOptions {
+  /**
+   * Refuse a repeated key (and a repeated parameter) instead of letting the last one win as
+   * RFC 8941 does: for fields where two members of one name would be ambiguous, such as the
+   * labels of `Signature` and `Signature-Input`.
+   */
+  unique?: boolean;
+}
+
 /** Parse a Dictionary field value (RFC 8941 §4.2.2). */
-export function parseDictionary(value: string): SfDictionary {
-  const p = new Parser(value.trim());
+export function parseDictionary(value: string, options: DictionaryOptions = {}): SfDictionary {
+  const p = new Parser(value.trim(), options.unique === true);
   const d = p.dictionary();
   if (p.i !== p.s.length) p.fail('trailing characters');
   return d;
@@ -185,8 +208,14 @@ export function parseItem(value: string): SfItem {
 export function serializeBareItem(v: SfBareItem): string {
   if (typeof v === 'boolean') return v ? '?1' : '?0';
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new StructuredFieldError('number out of range');
-    return Number.isInteger(v) ? String(v) : String(Math.round(v * 1000) / 1000);
+    if (!Number.isSafeInteger(v) || Math.abs(v) > 999_999_999_999_999) throw new StructuredFieldError(`${v} is not an Integer (use SfDecimal for decimals)`);
+    return String(v);
+  }
+  if (v instanceof SfDecimal) {
+    const r = Math.round(v.value * 1000) / 1000;
+    if (!Number.isFinite(r) || Math.abs(r) >= 1e12) throw new StructuredFieldError('decimal out of range');
+    const text = String(r);
+    return text.includes('.') ? text : `${text}.0`;
   }
   if (typeof v === 'string') {
     if (!/^[\x20-\x7e]*$/.test(v)) throw new StructuredFieldError('string with characters outside ASCII printable');

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError } from '../../errors/index.ts';
-import './fastify-types.ts';
+import { NotFoundError, problemSchema as problem } from '../../errors/index.ts';
 import { PARTY_ID_PATTERN } from '../keys/index.ts';
 import { PARTY_KINDS, type PartyKind } from './types.ts';
 import type { TrustStore } from './store.ts';
@@ -15,15 +14,6 @@ const PEM_MAX = 64 * 1024;
 const partyIdSchema = { type: 'string', pattern: PARTY_ID_PATTERN.source, maxLength: 19 } as const;
 const keyIdSchema = { type: 'string', pattern: '^[A-Za-z0-9_:-]{43,95}$', maxLength: 95 } as const;
 const dateTime = { type: 'string', format: 'date-time' } as const;
-
-const problem = {
-  type: 'object',
-  properties: {
-    type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' },
-    instance: { type: 'string' }, code: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, path: { type: 'string' } } } },
-  },
-} as const;
 
 const party = {
   type: 'object',
@@ -59,15 +49,16 @@ const partyDetails = {
   required: [...party.required, 'certificates', 'authorities'],
 } as const;
 
-const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 422: problem } as const;
-const signedAdmin = { signed: { roles: ['admin'] } };
+const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 413: problem, 415: problem, 422: problem, 429: problem } as const;
+// Who may call: a signed call by a party with role admin (the app's access control enforces `config.access`).
+const signedAdmin = { access: { kind: 'signed', roles: ['admin'] } } as const;
 const tags = ['admin'];
 const SIGNED = 'Requires an RFC 9421 signed request (Signature-Input, Signature, Content-Digest) by a party with role admin; the response is signed by the gateway.';
 
 /**
  * The partner admin API under `/v1/admin` (register parties and certificates, revoke, import
- * CRLs). Every route requires an RFC 9421 signed call by a party with role `admin`
- * (`config.signed`, enforced by the request-signatures plugin, which must be registered first).
+ * CRLs). Every route declares `config.access` = a signed call by a party with role `admin`;
+ * the app's access control verifies it (RFC 9421) before the body is read.
  */
 export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions): Promise<void> {
   const { trust } = opts;

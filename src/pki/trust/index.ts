@@ -9,4 +9,3 @@ export { TrustError, PARTY_KINDS, type Party, type PartyKind, type CertificateRe
 export { validatePath, MIN_EC_BITS, type PathValidationInput } from './path-validation.ts';
 export { seedDevTrust, type SeedReport } from './seed.ts';
 export { adminRoutes, type AdminRoutesOptions } from './admin-routes.ts';
-export type { SignedRouteConfig } from './fastify-types.ts';
