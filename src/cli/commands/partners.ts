@@ -76,10 +76,13 @@ export function readCertificateInput(opts: Pick<PartnersAddOptions, 'cert' | 'p1
   return [bundle.leaf, ...bundle.chain].map((d) => toPem(d)).join('');
 }
 
-/** `bxg partners add`: register a party and its certificate. */
-export async function partnersAdd(trust: TrustStore, opts: PartnersAddOptions): Promise<string> {
+/**
+ * `bxg partners add`: register a party and its certificate.
+ * @param certificate the certificate input already read (default: read from `opts` now).
+ */
+export async function partnersAdd(trust: TrustStore, opts: PartnersAddOptions, certificate?: string): Promise<string> {
   if (!PARTY_KINDS.includes(opts.kind as PartyKind)) throw new CliError(`--kind must be one of ${PARTY_KINDS.join(', ')}`, EXIT.USAGE);
-  const certificate = readCertificateInput(opts);
+  certificate ??= readCertificateInput(opts);
   const caCertificates = (opts.ca ?? []).map((f) => readFileSync(f, 'latin1'));
   const existing = await trust.getParty(opts.id);
   if (existing) {
@@ -133,7 +136,9 @@ export function register(program: Command): void {
       }
       const { passwordFile, password: _argv, ...rest } = opts;
       const password = rest.p12 ? p12Password({ passwordFile }) : undefined;
-      console.log(await withTrust((trust) => partnersAdd(trust, { ...rest, password })));
+      // Read (and decrypt) the input before opening the database: a bad file or password costs nothing there.
+      const certificate = readCertificateInput({ ...rest, password });
+      console.log(await withTrust((trust) => partnersAdd(trust, rest, certificate)));
     });
   partners.command('list')
     .description('list parties and their certificates')

@@ -1,8 +1,10 @@
 import { parseXml } from '../../xml/index.ts';
 import { JsonForbiddenConstructError, MalformedBodyError, UnsupportedMediaTypeError } from '../../errors/index.ts';
 import { parseJsonSignature, signJsonDocument, verifyJsonDocument } from '../jws/index.ts';
-import { parseCertificate, type ParsedCertificate, type Signer } from '../keys/index.ts';
-import { signXml, parseXmlSignature, verifyParsedXmlSignature, type TrustedKey } from '../xmldsig/index.ts';
+import {
+  checkExpectation, parseCertificate, type ParsedCertificate, type Signer, type SignerExpectation, type SignerIdentity, type TrustedKey,
+} from '../keys/index.ts';
+import { signXml, parseXmlSignature, verifyParsedXmlSignature } from '../xmldsig/index.ts';
 import { validatePath } from '../trust/index.ts';
 
 /** The two document forms (CONVENTIONS.md § Signatures). */
@@ -61,26 +63,41 @@ export function documentSignerHints(bytes: Uint8Array): { form: DocumentForm; ce
   return { form, certificates: info.x5c, algorithm: info.alg };
 }
 
+/** A verified document signature, either form. */
+export interface DocumentVerifyResult {
+  form: DocumentForm;
+  /** The signature algorithm (JOSE name). */
+  algorithm: string;
+  /** Who signed: the trusted key's party and key id. */
+  signer: SignerIdentity;
+}
+
 /**
- * Verify document bytes in either form against a trusted key.
- * @throws DocumentSignatureError / UntrustedCertificateError / the parse errors, naming the reason.
+ * Verify document bytes in either form against a trusted key. `options` says who must have
+ * signed: the document's stated author (`expectedSigner`) or `anyTrustedParty: true`.
+ * @throws DocumentSignatureError / UntrustedCertificateError / SignerMismatchError / the parse
+ *   errors, naming the reason.
  */
-export async function verifyDocumentBytes(bytes: Uint8Array, trusted: TrustedKey): Promise<{ form: DocumentForm; algorithm: string }> {
+export async function verifyDocumentBytes(bytes: Uint8Array, trusted: TrustedKey, options: SignerExpectation): Promise<DocumentVerifyResult> {
+  const expectation = checkExpectation(options);
   const form = detectDocumentForm(bytes);
   if (form === 'xml') {
     const doc = parseXml(bytes);
     try {
-      return { form, algorithm: verifyParsedXmlSignature(doc, parseXmlSignature(doc), trusted).signatureAlgorithm };
+      const r = verifyParsedXmlSignature(doc, parseXmlSignature(doc), trusted, expectation);
+      return { form, algorithm: r.signatureAlgorithm, signer: r.signer };
     } finally {
       doc.dispose();
     }
   }
-  return { form, algorithm: (await verifyJsonDocument(parseJsonDocument(bytes), trusted)).alg };
+  const r = await verifyJsonDocument(parseJsonDocument(bytes), trusted, expectation);
+  return { form, algorithm: r.alg, signer: r.signer };
 }
 
 /**
  * Check that a signer certificate chains to one of `anchors` (path validation by
- * path-validation.ts: signatures, CA flags, validity now, key strength, digitalSignature).
+ * trust/path-validation.ts: signatures, CA flags and constraints, validity now, key strength,
+ * digitalSignature, extended key usage for document signing).
  * No revocation check: that needs the trust store (CLI use; the gateway uses the trust store).
  * @returns the parsed leaf.
  * @throws TrustError (an UntrustedCertificateError) naming the reason.
@@ -92,6 +109,7 @@ export async function checkChain(leafDer: Uint8Array, anchorDers: Uint8Array[], 
     anchors: anchorDers.map((d) => parseCertificate(d)),
     intermediates: intermediateDers.map((d) => parseCertificate(d)).filter((c) => c.keyId !== leaf.keyId),
     at: new Date(),
+    purpose: 'document',
   });
   return leaf;
 }
