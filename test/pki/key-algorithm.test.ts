@@ -68,6 +68,14 @@ describe('one rule: which algorithms a key may make or verify', () => {
     expect(() => assertKeyFitsAlgorithm(p384.publicKey, 'ES384')).not.toThrow();
   });
 
+  it('the trust store refuses a signer certificate whose key fits no algorithm (P-521), as the signer does', async () => {
+    const p521 = generateKeyPairSync('ec', { namedCurve: 'P-521' });
+    const cert = pki.issue({ subject: { commonName: 'P-521 signer' }, key: p521.privateKey, publicKey: p521.publicKey, partyId: 'XK:P521' });
+    expect(() => createSigner(p521.privateKey, cert.certDer)).toThrow(/unsupported signing key/);
+    await expect(trust.registerParty({ id: 'XK:P521', name: 'P-521', kind: 'partner-customs', certificates: [cert.certPem] }))
+      .rejects.toMatchObject({ reason: 'weak-key' });
+  });
+
   it('the signer will not make ES256 with a P-384 key', () => {
     expect(() => p384Signer.sign(Buffer.from('x'), 'ES256')).toThrow(/ES256/);
   });

@@ -3,7 +3,7 @@
  * through the trust store, and signed receipts.
  * @module pki/documents
  */
-export { detectDocumentForm, parseJsonDocument, signDocumentBytes, verifyDocumentBytes, documentSignerHints, checkChain,
+export { parseJsonDocument, signDocumentBytes, verifyDocumentBytes, documentSignerHints, checkChain,
   type DocumentForm, type DocumentVerifyResult } from './signature.ts';
 export { xmlTrustResolver, jwsTrustResolver, trustedKeyOf, type DocumentTrustOptions } from './trust.ts';
 export { createReceipt, verifyReceipt, receivedDigest, type Receipt, type ReceiptInput, type ReceiptError, type ReceiptVerdict,

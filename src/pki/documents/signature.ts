@@ -1,5 +1,5 @@
-import { parseXml } from '../../xml/index.ts';
-import { JsonForbiddenConstructError, MalformedBodyError, UnsupportedMediaTypeError } from '../../errors/index.ts';
+import { parseXml, sniffDocumentForm, type DocumentForm } from '../../xml/index.ts';
+import { JsonForbiddenConstructError, MalformedBodyError } from '../../errors/index.ts';
 import { parseJsonSignature, signJsonDocument, verifyJsonDocument } from '../jws/index.ts';
 import {
   checkExpectation, parseCertificate, type ParsedCertificate, type Signer, type SignerExpectation, type SignerIdentity, type TrustedKey,
@@ -7,17 +7,7 @@ import {
 import { signXml, parseXmlSignature, verifyParsedXmlSignature } from '../xmldsig/index.ts';
 import { validatePath } from '../trust/index.ts';
 
-/** The two document forms (CONVENTIONS.md § Signatures). */
-export type DocumentForm = 'xml' | 'json';
-
-/** XML when the first non-blank byte is `<`, JSON when it is `{`; anything else is refused. */
-export function detectDocumentForm(bytes: Uint8Array): DocumentForm {
-  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
-  if (bytes[i] === 0x3c) return 'xml';
-  if (bytes[i] === 0x7b) return 'json';
-  throw new UnsupportedMediaTypeError({ detail: 'the document is neither XML nor a JSON object' });
-}
+export type { DocumentForm } from '../../xml/index.ts';
 
 /** JSON.parse that refuses `__proto__` / `constructor` keys (design.md §6). */
 export function parseJsonDocument(bytes: Uint8Array): Record<string, unknown> {
@@ -41,7 +31,7 @@ export function parseJsonDocument(bytes: Uint8Array): Record<string, unknown> {
  * `bxg verify --trust DIR` can find and chain it; neither is trusted for that alone.
  */
 export function signDocumentBytes(bytes: Uint8Array, signer: Signer): { form: DocumentForm; output: Buffer } {
-  const form = detectDocumentForm(bytes);
+  const form = sniffDocumentForm(bytes);
   if (form === 'xml') return { form, output: signXml(bytes, signer) };
   const signed = signJsonDocument(parseJsonDocument(bytes), signer, { x5c: true });
   return { form, output: Buffer.from(`${JSON.stringify(signed, null, 2)}\n`, 'utf8') };
@@ -49,7 +39,7 @@ export function signDocumentBytes(bytes: Uint8Array, signer: Signer): { form: Do
 
 /** The certificates a signed document names about its signer (KeyInfo / x5c): hints only. */
 export function documentSignerHints(bytes: Uint8Array): { form: DocumentForm; certificates: Buffer[]; algorithm: string } {
-  const form = detectDocumentForm(bytes);
+  const form = sniffDocumentForm(bytes);
   if (form === 'xml') {
     const doc = parseXml(bytes);
     try {
@@ -80,7 +70,7 @@ export interface DocumentVerifyResult {
  */
 export async function verifyDocumentBytes(bytes: Uint8Array, trusted: TrustedKey, options: SignerExpectation): Promise<DocumentVerifyResult> {
   const expectation = checkExpectation(options);
-  const form = detectDocumentForm(bytes);
+  const form = sniffDocumentForm(bytes);
   if (form === 'xml') {
     const doc = parseXml(bytes);
     try {

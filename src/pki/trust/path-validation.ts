@@ -1,5 +1,5 @@
 import * as pkijs from 'pkijs';
-import { MIN_EC_BITS, MIN_RSA_BITS } from '../keys/index.ts';
+import { algorithmsForKey, MIN_EC_BITS, MIN_RSA_BITS } from '../keys/index.ts';
 import { checkCriticalExtensions, checkExtendedKeyUsage, checkNameConstraints, checkPathLength, type SigningPurpose } from './path-constraints.ts';
 import { TrustError } from './types.ts';
 import type { ParsedCertificate } from '../keys/index.ts';
@@ -33,6 +33,14 @@ export function checkKeyStrength(cert: ParsedCertificate, what = 'certificate'):
   }
 }
 
+/** A signer's key must make at least one bxg signature algorithm (keys/algorithms.ts: P-256, P-384, RSA ≥ 2048, Ed25519). */
+function checkSignerKey(cert: ParsedCertificate): void {
+  checkKeyStrength(cert);
+  if (!algorithmsForKey(cert.publicKey).length) {
+    throw new TrustError('weak-key', `certificate key (${cert.keyType}${cert.curve ? ` ${cert.curve}` : ''}) can make no signature algorithm bxg accepts (EC P-256/P-384, RSA ≥ ${MIN_RSA_BITS}, Ed25519)`);
+  }
+}
+
 /** Validity window check with a reason naming which side failed. */
 export function checkValidity(cert: ParsedCertificate, when: Date, label: string, what = 'certificate'): void {
   if (when < cert.notBefore) {
@@ -63,7 +71,7 @@ export function checkSigningUsage(cert: ParsedCertificate): void {
 export async function validatePath(input: PathValidationInput): Promise<ParsedCertificate[]> {
   const { leaf, anchors, at } = input;
   const now = input.now ?? new Date();
-  checkKeyStrength(leaf);
+  checkSignerKey(leaf);
   checkSigningUsage(leaf);
   checkExtendedKeyUsage(leaf, input.purpose);
   checkValidity(leaf, at, 'at the signing time');
