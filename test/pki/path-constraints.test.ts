@@ -89,32 +89,20 @@ describe('pathLenConstraint', () => {
 });
 
 describe('name constraints', () => {
-  it('an excluded DNS subtree refuses a leaf named inside it, and allows one outside', async () => {
-    const ca = subordinateCa(root, 'Excluding CA', { extra: 'nameConstraints = critical, excluded;DNS:forbidden.example' });
-    const inside = ca.issue('inside', { san: 'DNS:signer.forbidden.example' });
-    expect(openssl(inside, [ca])).toBe(false);
-    expect(await register(inside, [ca])).toBe('name-constraints');
-    const outside = ca.issue('outside', { san: 'DNS:signer.allowed.example' });
-    expect(openssl(outside, [ca])).toBe(true);
-    expect(await register(outside, [ca])).toBe('accepted');
-  });
-
-  it('a permitted directoryName subtree refuses a subject outside it', async () => {
-    const ca = subordinateCa(root, 'Permitting CA', { extra: 'nameConstraints = critical, permitted;dirName:nc_dir\n[ nc_dir ]\nCN = permitted-signer\n' });
-    const outside = ca.issue('someone-else');
-    expect(openssl(outside, [ca])).toBe(false);
-    expect(await register(outside, [ca])).toBe('name-constraints');
-    const inside = ca.issue('permitted-signer');
-    expect(openssl(inside, [ca])).toBe(true);
-    expect(await register(inside, [ca])).toBe('accepted');
-  });
-
-  it('an excluded directoryName applies to the subject', async () => {
-    const ca = subordinateCa(root, 'Dir Excluding CA', { extra: 'nameConstraints = critical, excluded;dirName:nc_dir\n[ nc_dir ]\nCN = evil-signer\n' });
-    const evil = ca.issue('evil-signer');
-    expect(openssl(evil, [ca])).toBe(false);
-    expect(await register(evil, [ca])).toBe('name-constraints');
-    expect(await register(ca.issue('good-signer'), [ca])).toBe('accepted');
+  // [CA name constraint, a name outside it (refused), a name inside it (accepted)], each as openssl issues it.
+  const cases: Array<[string, string, { cn: string; san?: string }, { cn: string; san?: string }]> = [
+    ['an excluded DNS subtree', 'excluded;DNS:forbidden.example', { cn: 'inside', san: 'DNS:signer.forbidden.example' }, { cn: 'outside', san: 'DNS:signer.allowed.example' }],
+    ['a permitted directoryName subtree', 'permitted;dirName:nc_dir\n[ nc_dir ]\nCN = permitted-signer\n', { cn: 'someone-else' }, { cn: 'permitted-signer' }],
+    ['an excluded directoryName (the subject)', 'excluded;dirName:nc_dir\n[ nc_dir ]\nCN = evil-signer\n', { cn: 'evil-signer' }, { cn: 'good-signer' }],
+  ];
+  it.each(cases)('%s refuses a certificate outside it and accepts one inside (openssl agrees)', async (what, constraint, bad, good) => {
+    const ca = subordinateCa(root, what.replace(/\W/g, ''), { extra: `nameConstraints = critical, ${constraint}` });
+    const refused = ca.issue(bad.cn, bad.san ? { san: bad.san } : {});
+    expect(openssl(refused, [ca])).toBe(false);
+    expect(await register(refused, [ca])).toBe('name-constraints');
+    const accepted = ca.issue(good.cn, good.san ? { san: good.san } : {});
+    expect(openssl(accepted, [ca])).toBe(true);
+    expect(await register(accepted, [ca])).toBe('accepted');
   });
 
   it('the trust anchor\'s own name constraints apply too (as OpenSSL applies them)', async () => {
