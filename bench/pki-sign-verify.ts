@@ -10,7 +10,9 @@
 import { sign, verify } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
 import { flattenedVerify } from 'jose';
-import { createSigner, jsonSigningPayload, JWS_ALGORITHMS, signJsonDocument, signXml, verifyJsonDocument, verifyXmlSignatureSync } from '../src/pki/index.ts';
+import {
+  createSigner, jsonSigningPayload, JWS_ALGORITHMS, signJsonDocument, signXml, trustedKeyFromCertificate, verifyJsonDocument, verifyXmlSignatureSync,
+} from '../src/pki/index.ts';
 import { createTestPki } from '../test/support/test-pki.ts';
 import { parseXml } from '../src/xml/index.ts';
 import { measure, warmUp, type Measured } from './measure.ts';
@@ -27,7 +29,8 @@ interface Row extends Measured {
 export async function run(): Promise<Row[]> {
   const party = createTestPki().party('KR:KCS');
   const signer = createSigner(party.key, party.certDer);
-  const trusted = { publicKey: party.publicKey, certificate: party.certDer };
+  const trusted = trustedKeyFromCertificate(party.certDer);
+  const by = { expectedSigner: party.partyId };
   const rows: Row[] = [];
   const add = async (what: string, bytes: number, fn: () => unknown) => rows.push({ what, bytes, ...(await measure(fn)) });
   
@@ -40,16 +43,16 @@ export async function run(): Promise<Row[]> {
   const rawSig = sign('sha256', xml, ec);
   warmUp(() => {
     const d = parseXml(signXml(xml, signer));
-    try { verifyXmlSignatureSync(d, trusted); } finally { d.dispose(); }
+    try { verifyXmlSignatureSync(d, trusted, by); } finally { d.dispose(); }
   });
   await add('XML: node:crypto ECDSA sign (raw bytes)', xml.length, () => sign('sha256', xml, ec));
   await add('XML: node:crypto ECDSA verify (raw bytes)', xml.length, () => verify('sha256', xml, ecPub, rawSig));
   await add('XML: bxg sign (guard, parse, c14n, sign)', xml.length, () => signXml(xml, signer));
   const parsed = parseXml(signedXml);
-  await add('XML: bxg verify (parsed document)', signedXml.length, () => verifyXmlSignatureSync(parsed, trusted));
+  await add('XML: bxg verify (parsed document)', signedXml.length, () => verifyXmlSignatureSync(parsed, trusted, by));
   await add('XML: bxg parse + verify', signedXml.length, () => {
     const d = parseXml(signedXml);
-    try { verifyXmlSignatureSync(d, trusted); } finally { d.dispose(); }
+    try { verifyXmlSignatureSync(d, trusted, by); } finally { d.dispose(); }
   });
   parsed.dispose();
   const xmlText = xml.toString('utf8');
@@ -76,8 +79,8 @@ export async function run(): Promise<Row[]> {
   await add('JSON: node:crypto ECDSA sign (raw bytes)', jsonBytes.length, () => sign('sha256', jsonBytes, ec));
   await add('JSON: node:crypto ECDSA verify (raw bytes)', jsonBytes.length, () => verify('sha256', jsonBytes, ecPub, rawJsonSig));
   await add('JSON: bxg sign (RFC 8785 + JWS ES256)', jsonBytes.length, () => signJsonDocument(json, signer));
-  await add('JSON: bxg verify (default: checks + node:crypto)', jsonBytes.length, () => verifyJsonDocument(signedJson, trusted));
-  await add('JSON: bxg verify (engine jose)', jsonBytes.length, () => verifyJsonDocument(signedJson, trusted, { engine: 'jose' }));
+  await add('JSON: bxg verify (default: checks + node:crypto)', jsonBytes.length, () => verifyJsonDocument(signedJson, trusted, by));
+  await add('JSON: bxg verify (engine jose)', jsonBytes.length, () => verifyJsonDocument(signedJson, trusted, { ...by, engine: 'jose' }));
   const flattened = { ...signedJson.signature, payload: jsonSigningPayload(signedJson).toString('base64url') };
   await add('JSON: jose flattenedVerify alone (payload ready)', jsonBytes.length, () => flattenedVerify(flattened, party.publicKey, { algorithms: [...JWS_ALGORITHMS] }));
   await add('JSON: RFC 8785 canonicalize alone', jsonBytes.length, () => jsonSigningPayload(signedJson));

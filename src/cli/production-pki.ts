@@ -51,7 +51,10 @@ export async function checkProductionPki(config: Config): Promise<Signer> {
         ocspMaxAgeSeconds: config.ocspMaxAgeSeconds, softFail: config.revocationSoftFail,
       },
     });
-    await trust.resolveSigner({ keyId: signer.keyId, partyId: config.partyId, at: new Date() });
+    // The same questions /ready asks: the key must serve for documents and for requests.
+    for (const purpose of ['document', 'request'] as const) {
+      await trust.resolveSigner({ keyId: signer.keyId, expectedSigner: config.partyId, at: new Date(), purpose });
+    }
   } catch (e) {
     if (!(e instanceof UntrustedCertificateError)) throw e;
     throw refuse(`the trust store does not vouch for ${config.partyId}'s certificate ${signer.keyId} (${e.detail}); register it and `

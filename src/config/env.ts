@@ -101,7 +101,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   },
   { name: 'REVOCATION_FETCH_CRLS', key: 'revocationFetchCrls', description: "Fetch CRLs from certificates' distribution points", default: 'false', parse: bool },
   { name: 'REVOCATION_OCSP', key: 'revocationOcsp', description: 'Check OCSP responders named in certificates', default: 'false', parse: bool },
-  { name: 'OCSP_MAX_AGE_SECONDS', key: 'ocspMaxAgeSeconds', description: 'How long an OCSP answer is reused', default: '300', parse: int(1, 86400) },
+  { name: 'OCSP_MAX_AGE_SECONDS', key: 'ocspMaxAgeSeconds', description: 'How long an OCSP answer is reused, and the oldest thisUpdate an answer without nextUpdate may have', default: '300', parse: int(1, 86400) },
   {
     name: 'REVOCATION_SOFT_FAIL', key: 'revocationSoftFail', description: 'Accept when a CRL/OCSP source is unreachable (default refuse)',
     default: 'false', parse: bool,

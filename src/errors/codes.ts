@@ -49,6 +49,8 @@ export class UnknownDocumentTypeError extends define('BXG_UNKNOWN_DOCUMENT_TYPE'
 export class DocumentSignatureError extends define('BXG_DOCUMENT_SIGNATURE', 422, 'Document signature invalid') {}
 /** A certificate is not trusted (unknown anchor, expired, revoked, wrong party). */
 export class UntrustedCertificateError extends define('BXG_UNTRUSTED_CERTIFICATE', 422, 'Certificate not trusted') {}
+/** A signature verified, but was made by another party than the one that must have signed (issue 8). */
+export class SignerMismatchError extends define('BXG_SIGNER_MISMATCH', 422, 'Signed by another party') {}
 /** Too many requests. */
 export class RateLimitedError extends define('BXG_RATE_LIMITED', 429, 'Too many requests') {}
 /** Unexpected failure inside the gateway. */
@@ -65,7 +67,7 @@ export const errorClasses: ReadonlyMap<string, typeof GatewayError> = new Map(
     UnauthenticatedError, BadSignatureError, ForbiddenError, NotFoundError, MethodNotAllowedError,
     RequestTimeoutError, ConflictError, PayloadTooLargeError, UriTooLongError, UnsupportedMediaTypeError, HeadersTooLargeError,
     UnknownDocumentTypeError,
-    DocumentSignatureError, UntrustedCertificateError, RateLimitedError, InternalError,
+    DocumentSignatureError, UntrustedCertificateError, SignerMismatchError, RateLimitedError, InternalError,
     DatabaseUnavailableError, NotReadyError,
   ].map((c) => [c.code, c as typeof GatewayError]),
 );

@@ -1,7 +1,8 @@
 import type { ErrorObject } from 'ajv';
+import type { DocumentForm } from '../xml/index.ts';
 
-/** Input form of a document. */
-export type DocumentFormat = 'xml' | 'json';
+/** Input form of a document (the xml part's, which sniffs it). */
+export type DocumentFormat = DocumentForm;
 
 /** Stable report codes (standards/CONVENTIONS.md, "Validation report error codes"). */
 export type ReportCode =

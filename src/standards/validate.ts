@@ -1,6 +1,6 @@
 import { XmlElement, XmlValidateError, type XmlDocument, type XmlTreeNode } from 'libxml2-wasm';
-import { InvalidRequestError, MalformedBodyError, UnknownDocumentTypeError } from '../errors/index.ts';
-import { parseXml, DEFAULT_XML_LIMITS } from '../xml/index.ts';
+import { InvalidRequestError, UnknownDocumentTypeError } from '../errors/index.ts';
+import { parseXml, sniffDocumentForm, DEFAULT_XML_LIMITS } from '../xml/index.ts';
 import type { Registry, DocumentTypeEntry } from './registry.ts';
 import { parseJson, type JsonLimits } from './json-intake.ts';
 import { ajvErrorToReport } from './json-schema.ts';
@@ -41,7 +41,7 @@ export interface ValidateInput extends ValidateOptions {
  *   recognisable), UnknownDocumentTypeError (type or version unknown).
  */
 export function validateDocument(registry: Registry, input: ValidateInput): ValidationReport {
-  const format = input.format ?? sniffFormat(input.body);
+  const format = input.format ?? sniffDocumentForm(input.body);
   const limits = input.limits ?? DEFAULT_XML_LIMITS;
   if (format === 'xml') {
     const doc = parseXml(input.body, limits);
@@ -52,15 +52,6 @@ export function validateDocument(registry: Registry, input: ValidateInput): Vali
     }
   }
   return validateJsonValue(registry, parseJson(input.body, limits), input);
-}
-
-/** `xml` or `json` from the first significant byte. @throws MalformedBodyError */
-export function sniffFormat(body: Uint8Array): DocumentFormat {
-  let i = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
-  while (i < body.length && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i++;
-  if (body[i] === 0x3c) return 'xml';
-  if (body[i] === 0x7b || body[i] === 0x5b) return 'json';
-  throw new MalformedBodyError({ detail: 'the document is neither XML (starts with <) nor JSON (starts with {)' });
 }
 
 function pickEntry(registry: Registry, opts: ValidateOptions, found: { type?: string; version?: string }, where: string): DocumentTypeEntry {

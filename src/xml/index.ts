@@ -6,5 +6,6 @@
  * @module xml
  */
 export { guardXml, type XmlGuardLimits } from './guard.ts';
+export { sniffDocumentForm, type DocumentForm } from './form.ts';
 export { parseXml, DEFAULT_XML_LIMITS } from './parse.ts';
 export { rawTree, ptrOf, wasmMemoryBytes, ELEMENT_NODE, TEXT_NODE, CDATA_NODE, type NodePtr, type RawTree } from './raw-tree.ts';

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { thumbprint } from '../../src/pki/keys/index.ts';
 import { createTestPki } from '../support/test-pki.ts';
 import { sampleJson } from './support/json-fixtures.ts';
 import { sampleXml } from './support/xml-fixtures.ts';
@@ -43,8 +44,18 @@ describe.each([
     expect((await bxg('sign', input, '--key', key, '--cert', cert, '--out', signed)).code).toBe(0);
     const r = await bxg('verify', signed, '--trust', join(dir, 'trust'));
     expect(r).toMatchObject({ code: 0 });
-    expect(r.out).toContain(`valid: ${label}, signed by C=VN, CN=General Department of Vietnam Customs`);
+    expect(r.out).toContain(`valid: ${label}, signed by VN:GDVC (C=VN, CN=General Department of Vietnam Customs), key ${thumbprint(party.certDer)}`);
     expect((await bxg('verify', signed, '--cert', cert)).code).toBe(0);
+  });
+
+  it('--signer: the party that must have signed (the document\'s author); another is exit 1 naming both', async () => {
+    const ok = await bxg('verify', signed, '--trust', join(dir, 'trust'), '--signer', 'VN:GDVC');
+    expect(ok).toMatchObject({ code: 0 });
+    expect(ok.out).toContain('signed by VN:GDVC');
+    const other = await bxg('verify', signed, '--trust', join(dir, 'trust'), '--signer', 'QA:GAC');
+    expect(other.code).toBe(1);
+    expect(other.err).toBe('bxg: invalid: the signing certificate belongs to VN:GDVC, but QA:GAC must have signed');
+    expect((await bxg('verify', signed, '--cert', cert, '--signer', 'not-a-party')).code).toBe(2);
   });
 
   it('exit 1 with the reason: changed byte, another party\'s certificate, an unknown CA', async () => {

@@ -3,19 +3,20 @@ import { flattenedVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { GatewayError, DocumentSignatureError, UntrustedCertificateError } from '../../src/errors/index.ts';
 import { jsonSigningPayload, signJsonDocument, verifyJsonDocument, JWS_ALGORITHMS } from '../../src/pki/jws/index.ts';
-import { thumbprint } from '../../src/pki/keys/index.ts';
+import { thumbprint, trustedKeyFromCertificate } from '../../src/pki/keys/index.ts';
 import type { TestParty } from '../support/test-pki.ts';
 import { sampleJson } from './support/json-fixtures.ts';
 import { peerNote, PYTHON, requirePeer } from '../support/peer.ts';
 import { b64url, forgeJws, jwsKeys, signerOf } from './support/jws-vectors.ts';
 
 const k = jwsKeys();
-const trust = (p: TestParty) => ({ publicKey: p.publicKey, certificate: p.certDer });
+const trust = (p: TestParty) => trustedKeyFromCertificate(p.certDer);
+const any = { anyTrustedParty: true } as const;
 const engines = ['node', 'jose'] as const;
 
 async function verdict(doc: unknown, p: TestParty, engine: 'node' | 'jose'): Promise<string> {
   try {
-    await verifyJsonDocument(doc, trust(p), { engine });
+    await verifyJsonDocument(doc, trust(p), { ...any, engine });
     return 'valid';
   } catch (e) {
     if (!(e instanceof GatewayError)) throw e;
@@ -65,7 +66,7 @@ describe('verifyJsonDocument: valid in every allowed algorithm, with both engine
       expect(info.kid).toBe(thumbprint(k.es256.certDer));
       expect(info.x5c).toEqual([k.es256.certDer]);
       return trust(k.es256);
-    });
+    }, any);
     expect(r.payload.toString()).toBe(jsonSigningPayload(doc).toString());
   });
 });
@@ -111,11 +112,11 @@ describe('verifyJsonDocument refuses attacks (both engines)', () => {
   });
 
   it('errors are 422 with the reason and the JSON pointer of the signature', async () => {
-    const err = await verifyJsonDocument({ ...signed, certificateNumber: 'x' }, trust(k.es256)).catch((e: unknown) => e);
+    const err = await verifyJsonDocument({ ...signed, certificateNumber: 'x' }, trust(k.es256), any).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DocumentSignatureError);
     expect((err as DocumentSignatureError).status).toBe(422);
     expect((err as DocumentSignatureError).errors?.[0]?.path).toBe('/signature');
-    const err2 = await verifyJsonDocument(signJsonDocument(doc, signerOf(k.other)), trust(k.es256)).catch((e: unknown) => e);
+    const err2 = await verifyJsonDocument(signJsonDocument(doc, signerOf(k.other)), trust(k.es256), any).catch((e: unknown) => e);
     expect(err2).toBeInstanceOf(UntrustedCertificateError);
   });
 });

@@ -8,6 +8,7 @@ import { partnersAdd, partnersList } from '../../src/cli/commands/partners.ts';
 import { createTestPki } from '../support/test-pki.ts';
 import { DEV_P12_PASSWORD } from '../../src/pki/dev/index.ts';
 import { TrustStore } from '../../src/pki/trust/index.ts';
+import { runCli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, type OpensslCa } from './support/openssl-ca.ts';
 import { requirePeer } from '../support/peer.ts';
@@ -63,7 +64,7 @@ describe.skipIf(!requirePeer('openssl'))('partners add (functions on the test da
       .toMatch(/^VN:GDVC: registered/);
     const { rows } = await t.db.query<{ der: Buffer }>("SELECT der FROM trust_certificates WHERE party_id = 'VN:GDVC'");
     expect(Buffer.from(rows[0]!.der).equals(pki.party('VN:GDVC').certDer)).toBe(true);
-    await expect(partnersAdd(trust, { id: 'VN:GDVC', name: 'x', kind: 'partner-customs', p12: file, password: 'wrong' })).rejects.toThrow(/wrong --password/);
+    await expect(partnersAdd(trust, { id: 'VN:GDVC', name: 'x', kind: 'partner-customs', p12: file, password: 'wrong' })).rejects.toThrow(/wrong password/);
     await expect(partnersAdd(trust, { id: 'VN:GDVC', name: 'x', kind: 'partner-customs' })).rejects.toThrow(/exactly one/);
     await expect(partnersAdd(trust, { id: 'VN:X', name: 'x', kind: 'pirate', cert: file })).rejects.toThrow(/--kind/);
   });
@@ -116,4 +117,59 @@ describe.skipIf(!requirePeer('openssl'))('bxg partners / bxg pki crl import (the
       if (saved.data === undefined) delete process.env.DATA_DIR; else process.env.DATA_DIR = saved.data;
     }
   }, 120_000);
+});
+
+describe('bxg partners add --p12: the password never comes from argv (issue 8 item 17)', () => {
+  /** The CLI child's database: this file's PostgreSQL schema, or an embedded one of its own. */
+  function dbEnv(): NodeJS.ProcessEnv {
+    const { databaseUrl, schema } = t.options;
+    if (databaseUrl && schema) {
+      const sep = databaseUrl.includes('?') ? '&' : '?';
+      return { DATABASE_URL: `${databaseUrl}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}` };
+    }
+    return { DATABASE_URL: undefined, DATA_DIR: join(dir, 'db-p12') };
+  }
+  const secret = 'Pa55-w0rd-not-in-argv';
+  // A CA of its own: this file's other tests bind 'Cambodia GDCE' to KH:GDCE in the same database.
+  let lao: OpensslCa;
+  beforeAll(() => { lao = createOpensslCa('Lao Customs'); }, 60_000);
+  afterAll(() => lao.cleanup());
+  const add = (id: string, file: string, extra: string[], env: NodeJS.ProcessEnv = {}) =>
+    runCli(['partners', 'add', '--id', id, '--name', 'Laos Customs', '--kind', 'partner-customs', '--p12', file, ...extra], {
+      env: { BXG_P12_PASSWORD: undefined, ...dbEnv(), ...env },
+    });
+
+  it('refuses --password with exit 2 (without echoing it), and says how when no password is given', async () => {
+    const bundle = p12(lao.issue('lao-argv'), secret, ['-certfile', lao.cert.certPath]);
+    const argv = await add('LA:LDC', bundle, ['--password', secret]);
+    expect(argv.code).toBe(2);
+    expect(argv.stderr).toMatch(/--password is not accepted .*BXG_P12_PASSWORD.*--password-file/);
+    expect(argv.stderr + argv.stdout).not.toContain(secret);
+    const none = await add('LA:LDC', bundle, []);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/needs the bundle's password: set BXG_P12_PASSWORD or pass --password-file FILE/);
+    const missing = await add('LA:LDC', bundle, ['--password-file', join(dir, 'no-such-file')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read the password file .*ENOENT/);
+  }, 120_000);
+
+  it('reads it from BXG_P12_PASSWORD or from --password-file (first line); a wrong one is exit 1', async () => {
+    const caFile = join(dir, 'lao-ca.pem');
+    writeFileSync(caFile, lao.cert.pem);
+    const first = await add('LA:LDC', p12(lao.issue('lao-env'), secret), ['--ca', caFile], { BXG_P12_PASSWORD: secret });
+    expect(first.stderr).toBe('');
+    expect(first).toMatchObject({ code: 0 });
+    expect(first.stdout).toMatch(/^LA:LDC: registered \(partner-customs\) with certificate /);
+
+    const pwFile = join(dir, 'p12-password.txt');
+    writeFileSync(pwFile, `${secret}\n`, { mode: 0o600 });
+    // The file wins over the environment variable (explicit beats ambient).
+    const second = await add('LA:LDC', p12(lao.issue('lao-file'), secret), ['--password-file', pwFile], { BXG_P12_PASSWORD: 'not-this-one' });
+    expect(second).toMatchObject({ code: 0 });
+    expect(second.stdout).toMatch(/^LA:LDC: added certificate /);
+
+    const wrong = await add('LA:LDC', p12(lao.issue('lao-wrong'), secret), [], { BXG_P12_PASSWORD: 'wrong' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/cannot read .*\.p12: .*\(wrong password\?\)/);
+  }, 240_000);
 });

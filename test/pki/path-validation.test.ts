@@ -1,12 +1,10 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, cachedTestKey } from '../support/test-pki.ts';
 import { validatePath, TrustStore, TrustError } from '../../src/pki/trust/index.ts';
-import { parseCertificate, pemCertificates } from '../../src/pki/keys/index.ts';
+import { parseCertificate, readCertificates } from '../../src/pki/keys/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
-import { createOpensslCa, opensslVerify, type OpensslCa } from './support/openssl-ca.ts';
+import { createOpensslCa, opensslVerify, subordinateCa, type OpensslCa } from './support/openssl-ca.ts';
 import { seedTrust } from './support/seed-trust.ts';
 import { requirePeer } from '../support/peer.ts';
 
@@ -19,17 +17,7 @@ async function reason(p: Promise<unknown>): Promise<string> {
   return 'accepted';
 }
 
-/** A CA under `parent` run by openssl ca: its own directory, certificate issued by parent. */
-function subordinate(parent: OpensslCa, name: string): OpensslCa {
-  const sub = parent.issueCa(`${name} Issuing CA`);
-  const dir = join(parent.dir, name.replace(/\W/g, ''));
-  mkdirSync(dir, { recursive: true });
-  const ca = createOpensslCa(name, 'ec', dir);
-  // Replace the self-signed certificate and key with the subordinate's.
-  writeFileSync(join(dir, 'ca.pem'), sub.pem);
-  writeFileSync(join(dir, 'ca.key'), readFileSync(sub.keyPath));
-  return { ...ca, cert: { ...sub, certPath: join(dir, 'ca.pem') } };
-}
+const subordinate = subordinateCa;
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -52,18 +40,18 @@ describe.skipIf(!requirePeer('openssl'))('path validation', () => {
     await trust.addAuthority(root.cert.pem);
     const details = await trust.registerParty({ id: 'PH:BOC', name: 'BOC', kind: 'partner-customs', certificates: [leaf.pem + issuing.cert.pem] });
     expect(details.authorities).toMatchObject([{ anchor: false, partyId: 'PH:BOC' }]);
-    const r = await trust.resolveSigner({ keyId: details.certificates[0]!.keyId, at: new Date() });
+    const r = await trust.resolveSigner({ keyId: details.certificates[0]!.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' });
     expect(r.path).toHaveLength(3);
     expect(r.publicKey.asymmetricKeyDetails?.namedCurve).toBe('secp384r1');
     // The next certificate from the same issuing CA needs no chain.
     const next = issuing.issue('boc-signer-2');
-    expect((await trust.addCertificate('PH:BOC', next.pem)).issuerKeyId).toBe(parseCertificate(pemCertificates(issuing.cert.pem)[0]!).keyId);
+    expect((await trust.addCertificate('PH:BOC', next.pem)).issuerKeyId).toBe(parseCertificate(readCertificates(issuing.cert.pem)[0]!).keyId);
   });
 
   it('refuses x5c / chains ending in an unknown CA, even one with the same name as an anchor', async () => {
     const trust = new TrustStore(t.db);
     const forged = rogue.issue('forged', { san: 'URI:urn:bxg:party:PH:BOC' });
-    expect(await reason(trust.resolveSigner({ certificate: forged.pem, chain: [pemCertificates(rogue.cert.pem)[0]!], at: new Date(), partyId: 'PH:BOC' }))).toBe('unknown');
+    expect(await reason(trust.resolveSigner({ certificate: forged.pem, chain: [readCertificates(rogue.cert.pem)[0]!], at: new Date(), expectedSigner: 'PH:BOC', purpose: 'document' }))).toBe('unknown');
     expect(await reason(trust.addCertificate('PH:BOC', forged.pem + rogue.cert.pem))).toBe('unknown-ca');
     const rogueSub = subordinate(rogue, 'Rogue Sub');
     const viaSub = rogueSub.issue('forged-2');
@@ -77,19 +65,20 @@ describe.skipIf(!requirePeer('openssl'))('path validation', () => {
       await trust.registerParty({ id: 'TH:CUS', name: 'Thai Customs', kind: 'partner-customs', caCertificates: [thaiRoot.cert.pem] });
       const sub = subordinate(thaiRoot, 'Thai Issuing');
       const leaf = sub.issue('thai-officer');
-      const chain = [pemCertificates(sub.cert.pem)[0]!];
-      const r = await trust.resolveSigner({ certificate: leaf.pem, chain, at: new Date() });
+      const chain = [readCertificates(sub.cert.pem)[0]!];
+      const r = await trust.resolveSigner({ certificate: leaf.pem, chain, at: new Date(), anyTrustedParty: true, purpose: 'document' });
       expect(r.party.id).toBe('TH:CUS');
       expect(r.path).toHaveLength(3);
-      expect(await reason(trust.resolveSigner({ certificate: leaf.pem, at: new Date() }))).toBe('unknown');
-      expect(await reason(trust.resolveSigner({ certificate: leaf.pem, chain, at: new Date(), partyId: 'PH:BOC' }))).toBe('unknown');
+      expect(await reason(trust.resolveSigner({ certificate: leaf.pem, at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('unknown');
+      await expect(trust.resolveSigner({ certificate: leaf.pem, chain, at: new Date(), expectedSigner: 'PH:BOC', purpose: 'document' }))
+        .rejects.toMatchObject({ code: 'BXG_SIGNER_MISMATCH', detail: 'the signing certificate belongs to TH:CUS, but PH:BOC must have signed' });
     } finally {
       thaiRoot.cleanup();
     }
   });
 
   it('refuses a trust anchor used as a signer certificate and a CA certificate as a leaf', async () => {
-    const anchor = parseCertificate(pemCertificates(root.cert.pem)[0]!);
+    const anchor = parseCertificate(readCertificates(root.cert.pem)[0]!);
     await expect(validatePath({ leaf: anchor, anchors: [anchor], at: new Date() })).rejects.toMatchObject({ reason: 'key-usage' });
   });
 
@@ -99,7 +88,7 @@ describe.skipIf(!requirePeer('openssl'))('path validation', () => {
     await seedTrust(trust, pki);
     for (const p of Object.values(pki.parties)) {
       const keyId = parseCertificate(p.certDer).keyId;
-      expect((await trust.resolveSigner({ keyId, at: new Date(), partyId: p.partyId })).party.id).toBe(p.partyId);
+      expect((await trust.resolveSigner({ keyId, at: new Date(), expectedSigner: p.partyId, purpose: 'document' })).party.id).toBe(p.partyId);
     }
     const rsa = cachedTestKey('path-rsa', 'rsa-2048');
     const rsaCert = pki.issue({ subject: { commonName: 'rsa' }, key: rsa, publicKey: createPublicKey(rsa), partyId: 'VN:GDVC' });
@@ -116,6 +105,6 @@ describe.skipIf(!requirePeer('openssl'))('path validation', () => {
       notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000),
     });
     expect(await reason(trust.addCertificate('VN:GDVC', expired.certPem))).toBe('expired');
-    expect(await reason(trust.resolveSigner({ certificate: expired.certDer, at: new Date() }))).toBe('unknown');
+    expect(await reason(trust.resolveSigner({ certificate: expired.certDer, at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('unknown');
   });
 });

@@ -5,13 +5,14 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { DocumentSignatureError, InvalidRequestError, UntrustedCertificateError } from '../../src/errors/index.ts';
 import { createReceipt, verifyReceipt } from '../../src/pki/documents/index.ts';
-import { createSigner } from '../../src/pki/index.ts';
+import { createSigner, trustedKeyFromCertificate } from '../../src/pki/index.ts';
 import { createTestPki } from '../support/test-pki.ts';
 
 const pki = createTestPki();
 const gw = pki.party('KR:KCS');
 const signer = createSigner(gw.key, gw.certDer);
-const trusted = { publicKey: gw.publicKey, certificate: gw.certDer };
+const trusted = trustedKeyFromCertificate(gw.certDer);
+const fromKcs = { expectedSigner: 'KR:KCS' } as const;
 const body = Buffer.from('<eco:Certificate xmlns:eco="urn:x">…</eco:Certificate>');
 const messageId = '3b9e4f2a-6c1d-4e8b-a7f5-2d9c8b7a6e51';
 
@@ -27,7 +28,7 @@ describe('signed receipts', () => {
     expect(validate(r), JSON.stringify(validate.errors)).toBe(true);
     expect(Object.keys(r).at(-1)).toBe('signature');
     expect(r.receivedDigest).toEqual({ algorithm: 'SHA-256', value: createHash('sha256').update(body).digest('base64') });
-    const back = await verifyReceipt(JSON.parse(JSON.stringify(r)), trusted, { receivedBytes: body, messageId });
+    const back = (await verifyReceipt(JSON.parse(JSON.stringify(r)), trusted, { ...fromKcs, receivedBytes: body, messageId })).receipt;
     expect(back.verdict).toBe('ACCEPTED');
   });
 
@@ -37,7 +38,7 @@ describe('signed receipts', () => {
       errors: [{ code: 'signature.digest', path: '/signature' }, { code: 'rule', rule: 'ECO-R003', path: '/importingCountry' }],
     }, signer);
     expect(validate(r), JSON.stringify(validate.errors)).toBe(true);
-    await expect(verifyReceipt(r, trusted)).resolves.toMatchObject({ verdict: 'REJECTED' });
+    await expect(verifyReceipt(r, trusted, fromKcs)).resolves.toMatchObject({ receipt: { verdict: 'REJECTED' } });
   });
 
   it('refuses to issue receipts that break RCPT-R002..R005', () => {
@@ -50,10 +51,10 @@ describe('signed receipts', () => {
 
   it('detects a receipt for other bytes, another message, an edited verdict or another signer', async () => {
     const r = createReceipt({ messageId, receivedBytes: body, verdict: 'ACCEPTED', gateway: 'KR:KCS' }, signer);
-    await expect(verifyReceipt(r, trusted, { receivedBytes: Buffer.from('other') })).rejects.toThrow(/other bytes/);
-    await expect(verifyReceipt(r, trusted, { messageId: '00000000-0000-4000-8000-000000000000' })).rejects.toThrow(/another message/);
-    await expect(verifyReceipt({ ...r, verdict: 'DUPLICATE' }, trusted)).rejects.toThrow(DocumentSignatureError);
+    await expect(verifyReceipt(r, trusted, { ...fromKcs, receivedBytes: Buffer.from('other') })).rejects.toThrow(/other bytes/);
+    await expect(verifyReceipt(r, trusted, { ...fromKcs, messageId: '00000000-0000-4000-8000-000000000000' })).rejects.toThrow(/another message/);
+    await expect(verifyReceipt({ ...r, verdict: 'DUPLICATE' }, trusted, fromKcs)).rejects.toThrow(DocumentSignatureError);
     const other = pki.party('VN:GDVC');
-    await expect(verifyReceipt(r, { publicKey: other.publicKey, certificate: other.certDer })).rejects.toThrow(UntrustedCertificateError);
+    await expect(verifyReceipt(r, trustedKeyFromCertificate(other.certDer), { anyTrustedParty: true })).rejects.toThrow(UntrustedCertificateError);
   });
 });

@@ -49,18 +49,18 @@ describe.skipIf(!requirePeer('openssl'))('CRLs made by openssl ca', () => {
     const victimCert = ca.issue('victim');
     const victim = await trust.addCertificate('QA:GAC', victimCert.pem);
     const bystander = await trust.addCertificate('QA:GAC', ca.issue('bystander').pem);
-    await trust.resolveSigner({ keyId: victim.keyId, at: new Date() });
+    await trust.resolveSigner({ keyId: victim.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' });
     ca.revoke(victimCert, 'keyCompromise');
     const result = await trust.importCrl(ca.crl());
     expect(result).toMatchObject({ revokedSerials: 1, newlyRevoked: [victim.keyId] });
-    expect(await reason(trust.resolveSigner({ keyId: victim.keyId, at: new Date() }))).toBe('revoked');
-    expect(await reason(trust.resolveSigner({ keyId: bystander.keyId, at: new Date() }))).toBe('accepted');
+    expect(await reason(trust.resolveSigner({ keyId: victim.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('revoked');
+    expect(await reason(trust.resolveSigner({ keyId: bystander.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('accepted');
     // A certificate revoked on the CRL cannot be registered again, nor used unregistered.
     const fresh = ca.issue('later');
     ca.revoke(fresh);
     await trust.importCrl(execFileSync('openssl', ['crl', '-outform', 'DER'], { input: ca.crl() }));
     expect(await reason(trust.addCertificate('QA:GAC', fresh.pem))).toBe('revoked');
-    expect(await reason(trust.resolveSigner({ certificate: fresh.pem, at: new Date() }))).toBe('revoked');
+    expect(await reason(trust.resolveSigner({ certificate: fresh.pem, at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('revoked');
   });
 
   it('refuses a CRL of an unknown CA, a tampered CRL, and an older CRL than the stored one', async () => {
@@ -100,20 +100,20 @@ describe.skipIf(!requirePeer('openssl'))('CRL distribution points (fetch enabled
 
       served = () => readCrl(dp.crl());
       hits = 0;
-      await fetching.resolveSigner({ keyId: goodRec.keyId, at: new Date() });
+      await fetching.resolveSigner({ keyId: goodRec.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' });
       expect(hits).toBe(1);
       const { rows } = await t.db.query<{ source: string; url: string }>('SELECT source, url FROM trust_crls WHERE url IS NOT NULL');
       expect(rows[0]).toMatchObject({ source: 'fetch', url: `${base}/dp.crl` });
       // Fresh CRL stored: no second fetch.
-      await fetching.resolveSigner({ keyId: badRec.keyId, at: new Date() });
+      await fetching.resolveSigner({ keyId: badRec.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' });
       expect(hits).toBe(1);
 
       // The CA revokes; once the stored CRL is past nextUpdate (7 days) the new one is fetched.
       dp.revoke(bad);
       const later = new TrustStore(t.db, { revocation: { fetchCrls: true }, now: () => new Date(Date.now() + 8 * 86_400_000) });
-      expect(await reason(later.resolveSigner({ keyId: badRec.keyId, at: new Date() }))).toBe('revoked');
+      expect(await reason(later.resolveSigner({ keyId: badRec.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('revoked');
       expect(hits).toBe(2);
-      expect(await reason(later.resolveSigner({ keyId: goodRec.keyId, at: new Date() }))).toBe('accepted');
+      expect(await reason(later.resolveSigner({ keyId: goodRec.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('accepted');
     } finally {
       served = () => undefined;
       dp.cleanup();

@@ -5,7 +5,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrustStore, TrustError } from '../../src/pki/trust/index.ts';
-import { parseCertificate, pemCertificates } from '../../src/pki/keys/index.ts';
+import { parseCertificate, readCertificates } from '../../src/pki/keys/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, type OpensslCa } from './support/openssl-ca.ts';
 import { requirePeer } from '../support/peer.ts';
@@ -20,6 +20,9 @@ let hits = 0;
 const statuses = new Map<string, 'good' | 'revoked' | 'unknown'>();
 let signWith: 'ca' | 'other' = 'ca';
 let down = false;
+/** Leave nextUpdate out of the answers, and date thisUpdate this long ago. */
+let noNextUpdate = false;
+let thisUpdateAgeMs = 1000;
 
 async function reason(p: Promise<unknown>): Promise<string> {
   try { await p; } catch (e) { if (e instanceof TrustError) return e.reason; throw e; }
@@ -35,7 +38,7 @@ async function webKey(pem: string): Promise<webcrypto.CryptoKey> {
 async function answer(body: Buffer): Promise<Buffer> {
   const req = pkijs.OCSPRequest.fromBER(body);
   const signer = signWith === 'ca' ? ca : other;
-  const signerCert = pkijs.Certificate.fromBER(pemCertificates(signer.cert.pem)[0]!);
+  const signerCert = pkijs.Certificate.fromBER(readCertificates(signer.cert.pem)[0]!);
   const basic = new pkijs.BasicOCSPResponse();
   basic.tbsResponseData.responderID = signerCert.subject;
   basic.tbsResponseData.producedAt = new Date();
@@ -46,7 +49,8 @@ async function answer(body: Buffer): Promise<Buffer> {
       ? new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 1 }, value: [new asn1js.GeneralizedTime({ valueDate: new Date(Date.now() - 60_000) })] })
       : new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: status === 'good' ? 0 : 2 } });
     basic.tbsResponseData.responses.push(new pkijs.SingleResponse({
-      certID: r.reqCert, certStatus, thisUpdate: new Date(Date.now() - 1000), nextUpdate: new Date(Date.now() + 3600_000),
+      certID: r.reqCert, certStatus, thisUpdate: new Date(Date.now() - thisUpdateAgeMs),
+      ...(noNextUpdate ? {} : { nextUpdate: new Date(Date.now() + 3600_000) }),
     }));
   }
   basic.certs = [signerCert];
@@ -87,7 +91,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(!requirePeer('openssl'))('OCSP (enabled, certificate names a responder)', () => {
-  const serialOf = async (pem: string) => parseCertificate(pemCertificates(pem)[0]!).serial;
+  const serialOf = async (pem: string) => parseCertificate(readCertificates(pem)[0]!).serial;
 
   it('asks the responder, caches a good answer within the freshness limit, refuses a revoked one', async () => {
     const trust = new TrustStore(t.db, { revocation: { ocsp: true, ocspMaxAgeSeconds: 60 } });
@@ -95,20 +99,20 @@ describe.skipIf(!requirePeer('openssl'))('OCSP (enabled, certificate names a res
     hits = 0;
     const rec = await trust.addCertificate('KR:MFDS', c.pem);
     expect(hits).toBe(1);
-    await trust.resolveSigner({ keyId: rec.keyId, at: new Date() });
+    await trust.resolveSigner({ keyId: rec.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' });
     expect(hits).toBe(1); // cached
     const { rows } = await t.db.query<{ status: string }>('SELECT status FROM trust_ocsp_responses');
     expect(rows).toEqual([{ status: 'good' }]);
 
     statuses.set(await serialOf(c.pem), 'revoked');
     // Still fresh in the cache: good until the limit passes…
-    expect(await reason(trust.resolveSigner({ keyId: rec.keyId, at: new Date() }))).toBe('accepted');
+    expect(await reason(trust.resolveSigner({ keyId: rec.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('accepted');
     // …then the responder is asked again and says revoked.
     const later = new TrustStore(t.db, { revocation: { ocsp: true, ocspMaxAgeSeconds: 60 }, now: () => new Date(Date.now() + 120_000) });
-    expect(await reason(later.resolveSigner({ keyId: rec.keyId, at: new Date() }))).toBe('revoked');
+    expect(await reason(later.resolveSigner({ keyId: rec.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('revoked');
     expect(hits).toBe(2);
     // OCSP disabled: the responder is not asked (the cached answer is not consulted either).
-    expect(await reason(new TrustStore(t.db).resolveSigner({ keyId: rec.keyId, at: new Date() }))).toBe('accepted');
+    expect(await reason(new TrustStore(t.db).resolveSigner({ keyId: rec.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('accepted');
   });
 
   it('refuses registration of a certificate the responder calls revoked or unknown; nothing stored', async () => {
@@ -141,6 +145,47 @@ describe.skipIf(!requirePeer('openssl'))('OCSP (enabled, certificate names a res
       expect(await reason(soft.addCertificate('KR:MFDS', c.pem))).toBe('accepted');
     } finally {
       down = false;
+    }
+  });
+});
+
+describe('OCSP answers without nextUpdate get a maximum age (issue 8 item 5)', () => {
+  it('an answer without nextUpdate whose thisUpdate is older than OCSP_MAX_AGE_SECONDS is not fresh: refused', async () => {
+    const c = ca.issue('mfds-stale', { ocspUrl: url });
+    noNextUpdate = true;
+    thisUpdateAgeMs = 2 * 3600_000;
+    try {
+      const trust = new TrustStore(t.db, { revocation: { ocsp: true, ocspMaxAgeSeconds: 300 } });
+      const err = await trust.addCertificate('KR:MFDS', c.pem).catch((e: TrustError) => e);
+      expect(err).toMatchObject({ reason: 'revocation-unavailable' });
+      expect((err as TrustError).logDetail).toMatch(/no nextUpdate, and thisUpdate .* is older than 300 s/);
+      // Soft-fail still accepts (the operator chose it), but never reads the stale answer as good.
+      expect(await reason(new TrustStore(t.db, { revocation: { ocsp: true, ocspMaxAgeSeconds: 300, softFail: true } }).addCertificate('KR:MFDS', c.pem))).toBe('accepted');
+    } finally {
+      noNextUpdate = false;
+      thisUpdateAgeMs = 1000;
+    }
+  });
+
+  it('a recent one is accepted, and reused only while thisUpdate is within the maximum age', async () => {
+    const c = ca.issue('mfds-recent', { ocspUrl: url });
+    noNextUpdate = true;
+    thisUpdateAgeMs = 50_000;
+    try {
+      const trust = new TrustStore(t.db, { revocation: { ocsp: true, ocspMaxAgeSeconds: 60 } });
+      hits = 0;
+      const rec = await trust.addCertificate('KR:MFDS', c.pem);
+      expect(hits).toBe(1);
+      const { rows } = await t.db.query<{ next_update: Date | null }>('SELECT next_update FROM trust_ocsp_responses WHERE serial = $1', [rec.serial]);
+      expect(rows).toEqual([{ next_update: null }]);
+      // 20 s later the cached answer was fetched 20 s ago, but says what was true 70 s ago: ask again.
+      thisUpdateAgeMs = 1000;
+      const later = new TrustStore(t.db, { revocation: { ocsp: true, ocspMaxAgeSeconds: 60 }, now: () => new Date(Date.now() + 20_000) });
+      expect(await reason(later.resolveSigner({ keyId: rec.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('accepted');
+      expect(hits).toBe(2);
+    } finally {
+      noNextUpdate = false;
+      thisUpdateAgeMs = 1000;
     }
   });
 });

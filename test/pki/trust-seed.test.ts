@@ -31,7 +31,7 @@ describe('seedDevTrust', () => {
     expect(again).toEqual({ anchorAdded: false, partiesAdded: [], certificatesAdded: [] });
     const kcs = pki.parties['KR:KCS']!;
     const signer = loadSigner(kcs.keyPath, kcs.certPath);
-    const r = await trust.resolveSigner({ keyId: signer.keyId, at: new Date(), partyId: 'KR:KCS' });
+    const r = await trust.resolveSigner({ keyId: signer.keyId, at: new Date(), expectedSigner: 'KR:KCS', purpose: 'document' });
     expect(r.party).toMatchObject({ kind: 'gateway', roles: ['admin'] });
     expect((await trust.getParty('KR:MFDS'))!.kind).toBe('domestic-agency');
     expect((await trust.getParty('VN:GDVC'))!.kind).toBe('partner-customs');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TrustError, TrustStore } from '../../src/pki/trust/index.ts';
-import { parseCertificate, pemCertificates } from '../../src/pki/keys/index.ts';
+import { parseCertificate, readCertificates } from '../../src/pki/keys/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, opensslDate, type OpensslCa } from './support/openssl-ca.ts';
 import { requirePeer } from '../support/peer.ts';
@@ -50,8 +50,8 @@ describe.skipIf(!requirePeer('openssl'))('trust store with openssl-made certific
     expect(details.authorities).toHaveLength(1);
     expect(details.roles).toEqual(['admin']);
     for (const c of [rsa, ec]) {
-      const keyId = parseCertificate(pemCertificates(c.pem)[0]!).keyId;
-      const r = await trust.resolveSigner({ keyId, at: new Date(), partyId: 'VN:GDVC' });
+      const keyId = parseCertificate(readCertificates(c.pem)[0]!).keyId;
+      const r = await trust.resolveSigner({ keyId, at: new Date(), expectedSigner: 'VN:GDVC', purpose: 'document' });
       expect(r.party.id).toBe('VN:GDVC');
       expect(r.certificate.keyId).toBe(keyId);
       expect(r.path).toHaveLength(2);
@@ -64,21 +64,24 @@ describe.skipIf(!requirePeer('openssl'))('trust store with openssl-made certific
     const c = ca.issue('gdvc-hex');
     const rec = await trust.addCertificate('VN:GDVC', c.pem);
     const hex = Buffer.from(rec.keyId, 'base64url').toString('hex').toUpperCase().match(/../g)!.join(':');
-    expect((await trust.resolveSigner({ keyId: hex, at: new Date() })).certificate.keyId).toBe(rec.keyId);
+    expect((await trust.resolveSigner({ keyId: hex, at: new Date(), anyTrustedParty: true, purpose: 'document' })).certificate.keyId).toBe(rec.keyId);
   });
 
   it('refuses unknown key ids, another party, and a certificate that is only a hint', async () => {
-    expect(await reason(trust.resolveSigner({ keyId: 'A'.repeat(43), at: new Date() }))).toBe('unknown');
-    expect(await reason(trust.resolveSigner({ keyId: 'nonsense', at: new Date() }))).toBe('unknown');
+    expect(await reason(trust.resolveSigner({ keyId: 'A'.repeat(43), at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('unknown');
+    expect(await reason(trust.resolveSigner({ keyId: 'nonsense', at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('unknown');
     const c = ca.issue('gdvc-2');
     const rec = await trust.addCertificate('VN:GDVC', c.pem);
-    expect(await reason(trust.resolveSigner({ keyId: rec.keyId, at: new Date(), partyId: 'QA:GAC' }))).toBe('wrong-party');
+    // Trusted, but another party than the one that must have signed: BXG_SIGNER_MISMATCH, not a trust failure.
+    await expect(trust.resolveSigner({ keyId: rec.keyId, at: new Date(), expectedSigner: 'QA:GAC', purpose: 'document' }))
+      .rejects.toMatchObject({ code: 'BXG_SIGNER_MISMATCH', detail: 'the signing certificate belongs to VN:GDVC, but QA:GAC must have signed' });
     // Unregistered certificate from a CA bound to VN:GDVC: that party's; from an unknown CA: refused.
     const unreg = ca.issue('gdvc-unregistered');
-    expect((await trust.resolveSigner({ certificate: unreg.pem, at: new Date() })).party.id).toBe('VN:GDVC');
-    expect(await reason(trust.resolveSigner({ certificate: unreg.pem, at: new Date(), partyId: 'QA:GAC' }))).toBe('unknown');
+    expect((await trust.resolveSigner({ certificate: unreg.pem, at: new Date(), anyTrustedParty: true, purpose: 'document' })).party.id).toBe('VN:GDVC');
+    await expect(trust.resolveSigner({ certificate: unreg.pem, at: new Date(), expectedSigner: 'QA:GAC', purpose: 'document' }))
+      .rejects.toMatchObject({ code: 'BXG_SIGNER_MISMATCH' });
     const stranger = other.issue('stranger');
-    expect(await reason(trust.resolveSigner({ certificate: stranger.pem, at: new Date() }))).toBe('unknown');
+    expect(await reason(trust.resolveSigner({ certificate: stranger.pem, at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('unknown');
   });
 
   it('refuses to register: unknown CA, expired, not yet valid, weak RSA, no digitalSignature — nothing stored', async () => {
@@ -103,9 +106,9 @@ describe.skipIf(!requirePeer('openssl'))('trust store with openssl-made certific
   it('checks validity at the signing time and now', async () => {
     const c = ca.issue('short', { startDate: opensslDate(-1), endDate: opensslDate(1) });
     const rec = await trust.addCertificate('VN:GDVC', c.pem);
-    expect(await reason(trust.resolveSigner({ keyId: rec.keyId, at: new Date(Date.now() - 2 * 86_400_000) }))).toBe('not-yet-valid');
+    expect(await reason(trust.resolveSigner({ keyId: rec.keyId, at: new Date(Date.now() - 2 * 86_400_000), anyTrustedParty: true, purpose: 'document' }))).toBe('not-yet-valid');
     const later = new TrustStore(t.db, { now: () => new Date(Date.now() + 3 * 86_400_000) });
-    expect(await reason(later.resolveSigner({ keyId: rec.keyId, at: new Date() }))).toBe('expired');
+    expect(await reason(later.resolveSigner({ keyId: rec.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('expired');
   });
 
   it('refuses a certificate naming another party in its SAN, and a registered key for a second party', async () => {
@@ -120,10 +123,10 @@ describe.skipIf(!requirePeer('openssl'))('trust store with openssl-made certific
   it('revokes through the admin call at once', async () => {
     const c = ca.issue('to-revoke');
     const rec = await trust.addCertificate('VN:GDVC', c.pem);
-    await trust.resolveSigner({ keyId: rec.keyId, at: new Date() });
+    await trust.resolveSigner({ keyId: rec.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' });
     const revoked = await trust.revokeCertificate(rec.keyId, 'keyCompromise');
     expect(revoked.status).toBe('revoked');
-    expect(await reason(trust.resolveSigner({ keyId: rec.keyId, at: new Date() }))).toBe('revoked');
+    expect(await reason(trust.resolveSigner({ keyId: rec.keyId, at: new Date(), anyTrustedParty: true, purpose: 'document' }))).toBe('revoked');
   });
 
   it('rejects duplicate parties and bad ids', async () => {

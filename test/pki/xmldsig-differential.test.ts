@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors/index.ts';
+import { trustedKeyFromCertificate } from '../../src/pki/keys/index.ts';
 import { verifyXmlSignature } from '../../src/pki/xmldsig/index.ts';
 import { parseXml } from '../../src/xml/index.ts';
 import { xmlCryptoVerify } from './support/xml-crypto-profile.ts';
@@ -14,7 +15,7 @@ async function bxgVerify(v: XmlVector): Promise<{ valid: boolean; reason?: strin
     return { valid: false, reason: (e as GatewayError).code };
   }
   try {
-    const r = await verifyXmlSignature(doc, () => ({ publicKey: v.trusted.publicKey, certificate: v.trusted.certDer }), { keepCanonical: true });
+    const r = await verifyXmlSignature(doc, () => trustedKeyFromCertificate(v.trusted.certDer), { anyTrustedParty: true, keepCanonical: true });
     return { valid: true, canonical: r.canonical };
   } catch (e) {
     if (!(e instanceof GatewayError)) throw e;

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSigner, signXml, verifyXmlSignatureSync } from '../../src/pki/index.ts';
-import { createTestPki, type TestParty } from '../support/test-pki.ts';
+import { createSigner, signXml, trustedKeyFromCertificate, verifyXmlSignatureSync } from '../../src/pki/index.ts';
+import { createTestPki, type TestParty, type TestPki } from '../support/test-pki.ts';
 import { parseXml } from '../../src/xml/index.ts';
 import { sampleXml } from './support/xml-fixtures.ts';
 import { peerNote, requirePeer } from '../support/peer.ts';
@@ -46,29 +47,37 @@ function template(doc: Buffer, sigUri: string, digestUri: string): Buffer {
 
 const tamper = (b: Buffer) => Buffer.from(b.toString('utf8').replace('lot 1 ', 'lot 2 '), 'utf8');
 
-function bxgVerifies(xml: Buffer, p: TestParty): boolean {
+/** bxg's verdict: true, or the refusal's `errors[0].code`. */
+function bxgVerdict(xml: Buffer, p: TestParty): true | string {
   const doc = parseXml(xml);
   try {
-    verifyXmlSignatureSync(doc, { publicKey: p.publicKey, certificate: p.certDer });
+    verifyXmlSignatureSync(doc, trustedKeyFromCertificate(p.certDer), { expectedSigner: p.partyId });
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    return (e as { errors?: Array<{ code: string }> }).errors?.[0]?.code ?? String(e);
   } finally {
     doc.dispose();
   }
+}
+const bxgVerifies = (xml: Buffer, p: TestParty) => bxgVerdict(xml, p) === true;
+
+/** A P-384 party issued by the test CA (the development PKI makes P-256 keys). */
+function p384Party(pki: TestPki): TestParty {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  return pki.issue({ subject: { commonName: 'General Department of Vietnam Customs', country: 'VN' }, key: privateKey, publicKey, partyId: 'VN:GDVC' });
 }
 
 const MORE = 'http://www.w3.org/2001/04/xmldsig-more#';
 const cases = [
   { keyType: 'ec-p256', sig: `${MORE}ecdsa-sha256`, digest: 'http://www.w3.org/2001/04/xmlenc#sha256', bxgDigest: 'sha256' },
-  { keyType: 'ec-p256', sig: `${MORE}ecdsa-sha384`, digest: 'http://www.w3.org/2001/04/xmlenc#sha512', bxgDigest: 'sha512' },
+  { keyType: 'ec-p384', sig: `${MORE}ecdsa-sha384`, digest: 'http://www.w3.org/2001/04/xmlenc#sha512', bxgDigest: 'sha512' },
   { keyType: 'rsa-2048', sig: `${MORE}rsa-sha256`, digest: 'http://www.w3.org/2001/04/xmlenc#sha256', bxgDigest: 'sha256' },
   { keyType: 'rsa-2048', sig: `${MORE}rsa-sha512`, digest: `${MORE}sha384`, bxgDigest: 'sha384' },
 ] as const;
 
 describe.skipIf(!requirePeer('xmlsec1')).each(cases)(`xmlsec1 interop: $keyType, $sig${peerNote('xmlsec1')}`, (c) => {
-  const pki = createTestPki({ keyType: c.keyType });
-  const party = pki.party('VN:GDVC');
+  const pki = createTestPki({ keyType: c.keyType === 'rsa-2048' ? 'rsa-2048' : 'ec-p256' });
+  const party = c.keyType === 'ec-p384' ? p384Party(pki) : pki.party('VN:GDVC');
   const sub = mkdtempSync(join(dir, 'case-'));
   const caPem = join(sub, 'ca.pem');
   const keyPem = join(sub, 'key.pem');
@@ -80,8 +89,8 @@ describe.skipIf(!requirePeer('xmlsec1')).each(cases)(`xmlsec1 interop: $keyType,
 
   it('a document signed by bxg verifies with xmlsec1 --verify --trusted-pem; one changed byte fails both', () => {
     const signer = createSigner(party.key, party.certDer);
-    // P-256 keys sign ES256 only in bxg (the JOSE binding); xmlsec1 signs the ecdsa-sha384 case.
-    const alg = c.sig.endsWith('rsa-sha512') ? 'RS512' : c.keyType === 'rsa-2048' ? 'RS256' : 'ES256';
+    // bxg binds ECDSA hashes to curves (P-256 → ecdsa-sha256, P-384 → ecdsa-sha384), as JOSE and RFC 9421 do.
+    const alg = c.sig.endsWith('rsa-sha512') ? 'RS512' : c.keyType === 'rsa-2048' ? 'RS256' : c.keyType === 'ec-p384' ? 'ES384' : 'ES256';
     const signed = signXml(sampleXml(), signer, { digest: c.bxgDigest, algorithm: alg });
     const r = xmlsec(['--verify', '--trusted-pem', caPem, file('bxg-signed.xml', signed)]);
     expect(r.out).toContain('OK');
@@ -102,5 +111,25 @@ describe.skipIf(!requirePeer('xmlsec1')).each(cases)(`xmlsec1 interop: $keyType,
     const bad = tamper(signed);
     expect(bxgVerifies(bad, party)).toBe(false);
     expect(xmlsec(['--verify', '--trusted-pem', caPem, file('xmlsec-tampered.xml', bad)]).ok).toBe(false);
+  });
+});
+
+describe('xmlsec1 interop: where bxg is deliberately stricter', () => {
+  it('ecdsa-sha384 made with a P-256 key: xmlsec1 accepts it, bxg refuses the pairing (one key/algorithm rule on every path)', () => {
+    const pki = createTestPki();
+    const party = pki.party('VN:GDVC');
+    const sub = mkdtempSync(join(dir, 'strict-'));
+    const keyPem = join(sub, 'key.pem');
+    const certPem = join(sub, 'cert.pem');
+    const caPem = join(sub, 'ca.pem');
+    writeFileSync(keyPem, party.key.export({ type: 'pkcs8', format: 'pem' }) as string, { mode: 0o600 });
+    writeFileSync(certPem, party.certPem);
+    writeFileSync(caPem, pki.ca.certPem);
+    const tpl = join(sub, 'template.xml');
+    writeFileSync(tpl, template(sampleXml(), `${MORE}ecdsa-sha384`, 'http://www.w3.org/2001/04/xmlenc#sha256'));
+    const out = join(sub, 'signed.xml');
+    expect(xmlsec(['--sign', '--privkey-pem', `${keyPem},${certPem}`, '--output', out, tpl]).ok).toBe(true);
+    expect(xmlsec(['--verify', '--trusted-pem', caPem, out]).ok).toBe(true);
+    expect(bxgVerdict(readFileSync(out), party)).toBe('signature.key-type');
   });
 });

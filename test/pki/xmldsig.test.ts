@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { XmlElement } from 'libxml2-wasm';
 import { DocumentSignatureError, UntrustedCertificateError } from '../../src/errors/index.ts';
-import { createSigner, signXml, verifyXmlSignatureSync } from '../../src/pki/index.ts';
+import { createSigner, signXml, trustedKeyFromCertificate, verifyXmlSignatureSync } from '../../src/pki/index.ts';
 import {
   DSIG_NS, verifyXmlSignature, canonicalSignedInfo, canonicalSubtreeSlow, canonicalWithout, canonicalWithoutSlow,
 } from '../../src/pki/xmldsig/index.ts';
@@ -11,7 +11,8 @@ import { vectorKeys } from './support/xml-vectors.ts';
 
 const k = vectorKeys();
 const signer = createSigner(k.ec.key, k.ec.certDer);
-const trusted = { publicKey: k.ec.publicKey, certificate: k.ec.certDer };
+const trusted = trustedKeyFromCertificate(k.ec.certDer);
+const any = { anyTrustedParty: true } as const;
 const SIG_RE = /<ds:Signature[\s\S]*<\/ds:Signature>/;
 
 describe('signXml', () => {
@@ -23,7 +24,7 @@ describe('signXml', () => {
     try {
       const last = doc.root.lastChild;
       expect(last instanceof XmlElement && last.name === 'Signature' && last.namespaceUri === DSIG_NS).toBe(true);
-      expect(verifyXmlSignatureSync(doc, trusted).signatureAlgorithm).toBe('ES256');
+      expect(verifyXmlSignatureSync(doc, trusted, any).signatureAlgorithm).toBe('ES256');
     } finally { doc.dispose(); }
   });
 
@@ -32,7 +33,7 @@ describe('signXml', () => {
     try {
       const signed = signXml(doc, signer);
       const back = parseXml(signed);
-      try { expect(verifyXmlSignatureSync(back, trusted).covers).toBe('document'); } finally { back.dispose(); }
+      try { expect(verifyXmlSignatureSync(back, trusted, any).covers).toBe('document'); } finally { back.dispose(); }
     } finally { doc.dispose(); }
   });
 
@@ -52,16 +53,16 @@ describe('verifyXmlSignature', () => {
     const doc = parseXml(signed);
     try {
       let seen: Buffer[] = [];
-      const r = await verifyXmlSignature(doc, (info) => { seen = info.keyInfoCertificates; return trusted; });
+      const r = await verifyXmlSignature(doc, (info) => { seen = info.keyInfoCertificates; return trusted; }, any);
       expect(seen).toEqual([k.ec.certDer]);
       expect(r.keyInfoCertificate).toEqual(k.ec.certDer);
     } finally { doc.dispose(); }
   });
 
-  it('refuses a KeyInfo certificate with another key when only a public key is trusted', () => {
+  it('refuses a KeyInfo certificate (with another key) that is not the trusted one', () => {
     const doc = parseXml(signXml(sampleXml(), createSigner(k.other.key, k.other.certDer)));
     try {
-      expect(() => verifyXmlSignatureSync(doc, { publicKey: k.ec.publicKey })).toThrow(UntrustedCertificateError);
+      expect(() => verifyXmlSignatureSync(doc, trusted, any)).toThrow(UntrustedCertificateError);
     } finally { doc.dispose(); }
   });
 
@@ -69,7 +70,7 @@ describe('verifyXmlSignature', () => {
     const signed = signXml(sampleXml(), signer).toString().replace('lot 1 ', 'lot 9 ');
     const doc = parseXml(Buffer.from(signed));
     try {
-      verifyXmlSignatureSync(doc, trusted);
+      verifyXmlSignatureSync(doc, trusted, any);
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(DocumentSignatureError);
@@ -84,12 +85,12 @@ describe('verifyXmlSignature', () => {
     const doc = parseXml(signXml(sampleXml(), signer));
     try {
       const before = doc.toString();
-      verifyXmlSignatureSync(doc, trusted);
+      verifyXmlSignatureSync(doc, trusted, any);
       expect(doc.toString()).toBe(before);
       const tampered = parseXml(Buffer.from(before.replace('lot 1 ', 'lot 3 ')));
       try {
         const b2 = tampered.toString();
-        expect(() => verifyXmlSignatureSync(tampered, trusted)).toThrow();
+        expect(() => verifyXmlSignatureSync(tampered, trusted, any)).toThrow();
         expect(tampered.toString()).toBe(b2);
       } finally { tampered.dispose(); }
     } finally { doc.dispose(); }
@@ -135,14 +136,14 @@ describe('verifyXmlSignature', () => {
   it('handles multi-byte UTF-8 across libxml2 output chunks', () => {
     const big = Buffer.from(`<d>${'冷凍エビ😀é'.repeat(4000)}</d>`);
     const doc = parseXml(signXml(big, signer));
-    try { expect(verifyXmlSignatureSync(doc, trusted, { keepCanonical: true }).canonical!.toString()).toBe(big.toString()); } finally { doc.dispose(); }
+    try { expect(verifyXmlSignatureSync(doc, trusted, { ...any, keepCanonical: true }).canonical!.toString()).toBe(big.toString()); } finally { doc.dispose(); }
   });
 
   it('a comment injected into signed text still verifies, and the text the gateway reads is the signed text', () => {
     const signed = signXml(sampleXml(), signer).toString().replace('Frozen shrimp &amp; prawns, lot 1 ', 'Frozen<!-- x --> shrimp &amp; prawns, lot 1 ');
     const doc = parseXml(Buffer.from(signed));
     try {
-      verifyXmlSignatureSync(doc, trusted);
+      verifyXmlSignatureSync(doc, trusted, any);
       const desc = doc.get('//eco:Description', { eco: 'urn:bxg:eco.certificate:1' })!;
       expect(desc.content).toBe('Frozen shrimp & prawns, lot 1 — 冷凍エビ');
     } finally { doc.dispose(); }
@@ -154,11 +155,11 @@ describe('verifyXmlSignature', () => {
     const wrapped = signed.replace('<eco:Items>', '<eco:Items><eco:Item id="i1" seq="1"><eco:Hs>9999.99</eco:Hs></eco:Item>');
     const doc = parseXml(Buffer.from(wrapped));
     try {
-      expect(() => verifyXmlSignatureSync(doc, trusted)).toThrow(/changed after signing/);
+      expect(() => verifyXmlSignatureSync(doc, trusted, any)).toThrow(/changed after signing/);
     } finally { doc.dispose(); }
     const ok = parseXml(Buffer.from(signed));
     try {
-      const r = verifyXmlSignatureSync(ok, trusted, { keepCanonical: true });
+      const r = verifyXmlSignatureSync(ok, trusted, { ...any, keepCanonical: true });
       expect(r.covers).toBe('document');
       // The canonical bytes verified are the canonical form of the very document the caller holds.
       const sig = ok.get('//ds:Signature', { ds: DSIG_NS }) as XmlElement;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
 import { migrate, openDatabase } from '../../db/index.ts';
 import { certificatesFromPkcs12, PARTY_KINDS, toPem, TrustStore, type PartyKind } from '../../pki/index.ts';
@@ -27,29 +27,62 @@ export interface PartnersAddOptions {
   role?: string[];
   cert?: string;
   p12?: string;
+  /** The PKCS#12 password, already read (from BXG_P12_PASSWORD or --password-file: never argv). */
   password?: string;
   ca?: string[];
+}
+
+/** Environment variable that carries the PKCS#12 password to `bxg partners add --p12`. */
+export const P12_PASSWORD_ENV = 'BXG_P12_PASSWORD';
+
+/**
+ * The PKCS#12 password from `--password-file FILE` (its first line) or else the environment
+ * variable BXG_P12_PASSWORD (set, even to an empty string). Never from argv: other local users
+ * see a process's arguments (`ps`), and shells keep them in their history.
+ * @throws CliError (usage) when neither is given.
+ */
+export function p12Password(opts: { passwordFile?: string }, env: NodeJS.ProcessEnv = process.env): string {
+  if (opts.passwordFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(opts.passwordFile, 'utf8');
+    } catch (e) {
+      throw new CliError(`cannot read the password file ${opts.passwordFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.USAGE);
+    }
+    return text.split(/\r?\n/, 1)[0]!;
+  }
+  const fromEnv = env[P12_PASSWORD_ENV];
+  if (fromEnv !== undefined) return fromEnv;
+  throw missingPassword();
+}
+
+function missingPassword(): CliError {
+  return new CliError(`--p12 needs the bundle's password: set ${P12_PASSWORD_ENV} or pass --password-file FILE (never on the command line)`, EXIT.USAGE);
 }
 
 /** The certificate (with chain) to register, from `--cert FILE.pem` or `--p12 FILE.p12`. */
 export function readCertificateInput(opts: Pick<PartnersAddOptions, 'cert' | 'p12' | 'password'>): string {
   if (!!opts.cert === !!opts.p12) throw new CliError('give exactly one of --cert FILE.pem and --p12 FILE.p12', EXIT.USAGE);
   if (opts.cert) return readFileSync(opts.cert, 'latin1');
+  if (opts.password === undefined) throw missingPassword();
   let bundle;
   try {
-    bundle = certificatesFromPkcs12(readFileSync(opts.p12!), opts.password ?? '');
+    bundle = certificatesFromPkcs12(readFileSync(opts.p12!), opts.password);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code) throw e;
-    throw new CliError(`cannot read ${opts.p12}: ${(e as Error).message} (wrong --password?)`);
+    throw new CliError(`cannot read ${opts.p12}: ${(e as Error).message} (wrong password?)`);
   }
   // The bundle's private key is not used: only certificates enter the trust store.
   return [bundle.leaf, ...bundle.chain].map((d) => toPem(d)).join('');
 }
 
-/** `bxg partners add`: register a party and its certificate. */
-export async function partnersAdd(trust: TrustStore, opts: PartnersAddOptions): Promise<string> {
+/**
+ * `bxg partners add`: register a party and its certificate.
+ * @param certificate the certificate input already read (default: read from `opts` now).
+ */
+export async function partnersAdd(trust: TrustStore, opts: PartnersAddOptions, certificate?: string): Promise<string> {
   if (!PARTY_KINDS.includes(opts.kind as PartyKind)) throw new CliError(`--kind must be one of ${PARTY_KINDS.join(', ')}`, EXIT.USAGE);
-  const certificate = readCertificateInput(opts);
+  certificate ??= readCertificateInput(opts);
   const caCertificates = (opts.ca ?? []).map((f) => readFileSync(f, 'latin1'));
   const existing = await trust.getParty(opts.id);
   if (existing) {
@@ -93,10 +126,19 @@ export function register(program: Command): void {
     .option('--role <role>', 'role, e.g. admin (repeatable)', collect)
     .option('--cert <file>', 'certificate PEM (may be followed by its intermediates)')
     .option('--p12 <file>', 'PKCS#12 bundle: its certificates are read, its key is ignored')
-    .option('--password <password>', 'password of the PKCS#12 bundle')
+    .option('--password-file <file>', `file whose first line is the PKCS#12 password (else the environment variable ${P12_PASSWORD_ENV})`)
+    // Accepted only to refuse it with a reason, before anything reads the bundle.
+    .addOption(new Option('--password <password>').hideHelp())
     .option('--ca <file>', "the party's own CA certificate, trusted for this party only (repeatable)", collect)
-    .action(async (opts: PartnersAddOptions) => {
-      console.log(await withTrust((trust) => partnersAdd(trust, opts)));
+    .action(async (opts: Omit<PartnersAddOptions, 'password'> & { passwordFile?: string; password?: unknown }) => {
+      if (opts.password !== undefined) {
+        throw new CliError(`--password is not accepted (a command line is visible to other users and kept in shell history): set ${P12_PASSWORD_ENV} or pass --password-file FILE`, EXIT.USAGE);
+      }
+      const { passwordFile, password: _argv, ...rest } = opts;
+      const password = rest.p12 ? p12Password({ passwordFile }) : undefined;
+      // Read (and decrypt) the input before opening the database: a bad file or password costs nothing there.
+      const certificate = readCertificateInput({ ...rest, password });
+      console.log(await withTrust((trust) => partnersAdd(trust, rest, certificate)));
     });
   partners.command('list')
     .description('list parties and their certificates')

@@ -63,8 +63,11 @@ async function pki(app: FastifyInstance, opts: PkiPluginOptions): Promise<void> 
     if (!signer) {
       throw new Error("the gateway's signing key is missing; run `bxg pki init` or install one (the log names the files)");
     }
-    // Expired, not yet valid or revoked: the trust store says so, and evidence stops (fail closed).
-    await trust.resolveSigner({ keyId: signer.keyId, partyId: config.partyId, at: new Date() });
+    // Expired, not yet valid, revoked, of another party, or not allowed to sign receipts (documents)
+    // and responses (requests): the trust store says so, and evidence stops (fail closed).
+    for (const purpose of ['document', 'request'] as const) {
+      await trust.resolveSigner({ keyId: signer.keyId, expectedSigner: config.partyId, at: new Date(), purpose });
+    }
   });
 
   await app.register(accessControl, { trust, db, config, responseSigner: signer });

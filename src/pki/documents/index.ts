@@ -3,8 +3,8 @@
  * through the trust store, and signed receipts.
  * @module pki/documents
  */
-export { detectDocumentForm, parseJsonDocument, signDocumentBytes, verifyDocumentBytes, documentSignerHints, checkChain,
-  type DocumentForm } from './signature.ts';
-export { xmlTrustResolver, jwsTrustResolver, type DocumentTrustOptions } from './trust.ts';
+export { parseJsonDocument, signDocumentBytes, verifyDocumentBytes, documentSignerHints, checkChain,
+  type DocumentForm, type DocumentVerifyResult } from './signature.ts';
+export { xmlTrustResolver, jwsTrustResolver, trustedKeyOf, type DocumentTrustOptions } from './trust.ts';
 export { createReceipt, verifyReceipt, receivedDigest, type Receipt, type ReceiptInput, type ReceiptError, type ReceiptVerdict,
-  type ReceiptVerifyOptions } from './receipt.ts';
+  type ReceiptVerifyOptions, type VerifiedReceipt } from './receipt.ts';

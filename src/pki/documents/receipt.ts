@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DocumentSignatureError, InvalidRequestError } from '../../errors/index.ts';
-import { signJsonDocument, verifyJsonDocument, type DetachedJws, type JwsKeyResolver, type JwsVerifyOptions } from '../jws/index.ts';
-import { PARTY_ID_PATTERN, type Signer } from '../keys/index.ts';
-import type { TrustedKey } from '../xmldsig/index.ts';
+import { signJsonDocument, verifyJsonDocument, type DetachedJws, type JwsEngineOption, type JwsKeyResolver } from '../jws/index.ts';
+import {
+  checkExpectation, PARTY_ID_PATTERN, signerMismatch, type Signer, type SignerExpectation, type SignerIdentity, type TrustedKey,
+} from '../keys/index.ts';
 
 /** Receipt verdicts (codelists/receipt-verdict.json). */
 export type ReceiptVerdict = 'ACCEPTED' | 'REJECTED' | 'DUPLICATE';
@@ -90,30 +91,50 @@ export function createReceipt(input: ReceiptInput, signer: Signer): Receipt & { 
   return signJsonDocument(receipt, signer);
 }
 
-/** Options of {@link verifyReceipt}. */
-export interface ReceiptVerifyOptions extends JwsVerifyOptions {
+/**
+ * Options of {@link verifyReceipt}. `expectedSigner`: the gateway the message was sent to (the
+ * receipt must name it and be signed by it); `anyTrustedParty: true`: any gateway, but still
+ * the one the receipt names.
+ */
+export type ReceiptVerifyOptions = SignerExpectation & JwsEngineOption & {
   /** When given, the receipt must be for exactly these bytes. */
   receivedBytes?: Uint8Array;
   /** When given, the receipt must be for this message. */
   messageId?: string;
+};
+
+/** A verified receipt and who signed it (always the gateway it names). */
+export interface VerifiedReceipt {
+  receipt: Receipt;
+  signer: SignerIdentity;
 }
 
 /**
- * Verify a receipt: its JWS against the issuing gateway's trusted key, and optionally that it
- * acknowledges these bytes / this message.
- * @throws DocumentSignatureError (signature, wrong bytes or message) or UntrustedCertificateError.
+ * Verify a receipt: its JWS against the issuing gateway's trusted key, signed by exactly the
+ * gateway the receipt names (`gateway`) — and that gateway the expected one, when given —
+ * and optionally that it acknowledges these bytes / this message.
+ * @throws DocumentSignatureError (signature, wrong bytes or message), UntrustedCertificateError,
+ *   or SignerMismatchError (signed by another party than its `gateway`, or not the gateway expected).
  */
-export async function verifyReceipt(receipt: unknown, resolve: JwsKeyResolver | TrustedKey, options: ReceiptVerifyOptions = {}): Promise<Receipt> {
-  await verifyJsonDocument(receipt, resolve, options);
+export async function verifyReceipt(receipt: unknown, resolve: JwsKeyResolver | TrustedKey, options: ReceiptVerifyOptions): Promise<VerifiedReceipt> {
+  const expectation = checkExpectation(options);
   const r = receipt as Receipt;
-  if (r.documentType !== 'exchange.receipt' || r.version !== '1.0.0') {
+  if (typeof r !== 'object' || r === null || r.documentType !== 'exchange.receipt' || r.version !== '1.0.0') {
     throw new DocumentSignatureError({ detail: 'not an exchange.receipt 1.0.0 document' });
   }
+  if (typeof r.gateway !== 'string' || !PARTY_ID_PATTERN.test(r.gateway)) {
+    throw new DocumentSignatureError({ detail: 'the receipt names no gateway (CC:AGENCY)', errors: [{ code: 'receipt.gateway', message: 'gateway is not a party id', path: '/gateway' }] });
+  }
+  if (expectation.expectedSigner !== undefined && r.gateway !== expectation.expectedSigner) {
+    throw signerMismatch(expectation.expectedSigner, r.gateway, `the receipt is from ${r.gateway}, but ${expectation.expectedSigner} must have issued it`);
+  }
+  // The receipt's own statement of who issued it is what the signature must match.
+  const { signer } = await verifyJsonDocument(receipt, resolve, { engine: options.engine, expectedSigner: r.gateway });
   if (options.receivedBytes && r.receivedDigest?.value !== receivedDigest(options.receivedBytes)) {
     throw new DocumentSignatureError({ detail: 'the receipt acknowledges other bytes than the ones given', errors: [{ code: 'receipt.digest', message: 'receivedDigest does not match', path: '/receivedDigest/value' }] });
   }
   if (options.messageId && r.messageId !== options.messageId) {
     throw new DocumentSignatureError({ detail: 'the receipt is for another message', errors: [{ code: 'receipt.message', message: 'messageId does not match', path: '/messageId' }] });
   }
-  return r;
+  return { receipt: r, signer };
 }

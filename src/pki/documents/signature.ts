@@ -1,21 +1,13 @@
-import { parseXml } from '../../xml/index.ts';
-import { JsonForbiddenConstructError, MalformedBodyError, UnsupportedMediaTypeError } from '../../errors/index.ts';
+import { parseXml, sniffDocumentForm, type DocumentForm } from '../../xml/index.ts';
+import { JsonForbiddenConstructError, MalformedBodyError } from '../../errors/index.ts';
 import { parseJsonSignature, signJsonDocument, verifyJsonDocument } from '../jws/index.ts';
-import { parseCertificate, type ParsedCertificate, type Signer } from '../keys/index.ts';
-import { signXml, parseXmlSignature, verifyParsedXmlSignature, type TrustedKey } from '../xmldsig/index.ts';
+import {
+  checkExpectation, parseCertificate, type ParsedCertificate, type Signer, type SignerExpectation, type SignerIdentity, type TrustedKey,
+} from '../keys/index.ts';
+import { signXml, parseXmlSignature, verifyParsedXmlSignature } from '../xmldsig/index.ts';
 import { validatePath } from '../trust/index.ts';
 
-/** The two document forms (CONVENTIONS.md § Signatures). */
-export type DocumentForm = 'xml' | 'json';
-
-/** XML when the first non-blank byte is `<`, JSON when it is `{`; anything else is refused. */
-export function detectDocumentForm(bytes: Uint8Array): DocumentForm {
-  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
-  if (bytes[i] === 0x3c) return 'xml';
-  if (bytes[i] === 0x7b) return 'json';
-  throw new UnsupportedMediaTypeError({ detail: 'the document is neither XML nor a JSON object' });
-}
+export type { DocumentForm } from '../../xml/index.ts';
 
 /** JSON.parse that refuses `__proto__` / `constructor` keys (design.md §6). */
 export function parseJsonDocument(bytes: Uint8Array): Record<string, unknown> {
@@ -39,7 +31,7 @@ export function parseJsonDocument(bytes: Uint8Array): Record<string, unknown> {
  * `bxg verify --trust DIR` can find and chain it; neither is trusted for that alone.
  */
 export function signDocumentBytes(bytes: Uint8Array, signer: Signer): { form: DocumentForm; output: Buffer } {
-  const form = detectDocumentForm(bytes);
+  const form = sniffDocumentForm(bytes);
   if (form === 'xml') return { form, output: signXml(bytes, signer) };
   const signed = signJsonDocument(parseJsonDocument(bytes), signer, { x5c: true });
   return { form, output: Buffer.from(`${JSON.stringify(signed, null, 2)}\n`, 'utf8') };
@@ -47,7 +39,7 @@ export function signDocumentBytes(bytes: Uint8Array, signer: Signer): { form: Do
 
 /** The certificates a signed document names about its signer (KeyInfo / x5c): hints only. */
 export function documentSignerHints(bytes: Uint8Array): { form: DocumentForm; certificates: Buffer[]; algorithm: string } {
-  const form = detectDocumentForm(bytes);
+  const form = sniffDocumentForm(bytes);
   if (form === 'xml') {
     const doc = parseXml(bytes);
     try {
@@ -61,26 +53,41 @@ export function documentSignerHints(bytes: Uint8Array): { form: DocumentForm; ce
   return { form, certificates: info.x5c, algorithm: info.alg };
 }
 
+/** A verified document signature, either form. */
+export interface DocumentVerifyResult {
+  form: DocumentForm;
+  /** The signature algorithm (JOSE name). */
+  algorithm: string;
+  /** Who signed: the trusted key's party and key id. */
+  signer: SignerIdentity;
+}
+
 /**
- * Verify document bytes in either form against a trusted key.
- * @throws DocumentSignatureError / UntrustedCertificateError / the parse errors, naming the reason.
+ * Verify document bytes in either form against a trusted key. `options` says who must have
+ * signed: the document's stated author (`expectedSigner`) or `anyTrustedParty: true`.
+ * @throws DocumentSignatureError / UntrustedCertificateError / SignerMismatchError / the parse
+ *   errors, naming the reason.
  */
-export async function verifyDocumentBytes(bytes: Uint8Array, trusted: TrustedKey): Promise<{ form: DocumentForm; algorithm: string }> {
-  const form = detectDocumentForm(bytes);
+export async function verifyDocumentBytes(bytes: Uint8Array, trusted: TrustedKey, options: SignerExpectation): Promise<DocumentVerifyResult> {
+  const expectation = checkExpectation(options);
+  const form = sniffDocumentForm(bytes);
   if (form === 'xml') {
     const doc = parseXml(bytes);
     try {
-      return { form, algorithm: verifyParsedXmlSignature(doc, parseXmlSignature(doc), trusted).signatureAlgorithm };
+      const r = verifyParsedXmlSignature(doc, parseXmlSignature(doc), trusted, expectation);
+      return { form, algorithm: r.signatureAlgorithm, signer: r.signer };
     } finally {
       doc.dispose();
     }
   }
-  return { form, algorithm: (await verifyJsonDocument(parseJsonDocument(bytes), trusted)).alg };
+  const r = await verifyJsonDocument(parseJsonDocument(bytes), trusted, expectation);
+  return { form, algorithm: r.alg, signer: r.signer };
 }
 
 /**
  * Check that a signer certificate chains to one of `anchors` (path validation by
- * path-validation.ts: signatures, CA flags, validity now, key strength, digitalSignature).
+ * trust/path-validation.ts: signatures, CA flags and constraints, validity now, key strength,
+ * digitalSignature, extended key usage for document signing).
  * No revocation check: that needs the trust store (CLI use; the gateway uses the trust store).
  * @returns the parsed leaf.
  * @throws TrustError (an UntrustedCertificateError) naming the reason.
@@ -92,6 +99,7 @@ export async function checkChain(leafDer: Uint8Array, anchorDers: Uint8Array[], 
     anchors: anchorDers.map((d) => parseCertificate(d)),
     intermediates: intermediateDers.map((d) => parseCertificate(d)).filter((c) => c.keyId !== leaf.keyId),
     at: new Date(),
+    purpose: 'document',
   });
   return leaf;
 }

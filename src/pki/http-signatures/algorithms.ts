@@ -1,5 +1,5 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { ALGORITHM_PARAMS, keyInput, type SignatureAlgorithm } from '../keys/index.ts';
+import { ALGORITHM_PARAMS, keyInput, keyMisfit, type SignatureAlgorithm } from '../keys/index.ts';
 
 /**
  * RFC 9421 algorithms accepted (§3.3). `rsa-v1_5-sha256` is accepted too, because many HTTP
@@ -36,11 +36,9 @@ export function defaultHttpAlgorithm(key: KeyObject): HttpSignatureAlgorithm | u
   }
 }
 
-/** Does the algorithm fit the key (type and curve)? */
+/** May the key make or verify this algorithm (type, curve, RSA size)? The one rule of keys/algorithms.ts. */
 export function algorithmFitsKey(alg: HttpSignatureAlgorithm, key: KeyObject): boolean {
-  const p = ALGORITHM_PARAMS[HTTP_SIGNATURE_ALGORITHMS[alg]];
-  if (key.asymmetricKeyType !== p.keyType) return false;
-  return !p.curve || key.asymmetricKeyDetails?.namedCurve === p.curve;
+  return !keyMisfit(key, HTTP_SIGNATURE_ALGORITHMS[alg]);
 }
 
 /** Verify a signature over the signature base; false on any failure (never throws). */

@@ -171,7 +171,8 @@ export async function verifyRequestHeaders(
 
   let signer: ResolvedSigner;
   try {
-    signer = await deps.trust.resolveSigner({ keyId, at: new Date(created * 1000) });
+    // Any registered party may call; the caller binds the result to the envelope's sender (requireSigner).
+    signer = await deps.trust.resolveSigner({ keyId, at: new Date(created * 1000), anyTrustedParty: true, purpose: 'request' });
   } catch (e) {
     if (e instanceof TrustError) throw unverified(request, entry, `trust.${e.reason}: ${e.detail}`, e);
     throw e;

@@ -2,8 +2,10 @@ import { verify as cryptoVerify } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { flattenedVerify } from 'jose';
 import { DocumentSignatureError, InvalidRequestError, UntrustedCertificateError } from '../../errors/index.ts';
-import { ALGORITHM_PARAMS, MIN_RSA_BITS, keyInput, type SignatureAlgorithm, type Signer, thumbprint } from '../keys/index.ts';
-import type { TrustedKey } from '../xmldsig/index.ts';
+import {
+  ALGORITHM_PARAMS, checkExpectation, checkSigner, keyInput, keyMisfit, thumbprint,
+  type SignatureAlgorithm, type Signer, type SignerExpectation, type SignerIdentity, type TrustedKey,
+} from '../keys/index.ts';
 
 /** JWS algorithms bxg signs and accepts for documents (issue 4): always passed to jose. */
 export const JWS_ALGORITHMS = ['ES256', 'ES384', 'PS256', 'EdDSA'] as const;
@@ -26,13 +28,15 @@ export interface JwsHeaderInfo {
   header: Readonly<Record<string, unknown>>;
 }
 
-/** Resolves the trusted key for a JWS (trust store decision; never from `x5c`). */
-export type JwsKeyResolver = (info: JwsHeaderInfo) => TrustedKey | Promise<TrustedKey>;
+/** Resolves the trusted key for a JWS (trust store decision; never from `x5c`), knowing who must have signed. */
+export type JwsKeyResolver = (info: JwsHeaderInfo, expectation: SignerExpectation) => TrustedKey | Promise<TrustedKey>;
 
 /** A verified JSON document signature. */
 export interface JwsVerifyResult extends JwsHeaderInfo {
   /** The canonical bytes that were signed (RFC 8785 form of the document without `signature`). */
   payload: Buffer;
+  /** Who signed: the trusted key's party and its certificate's key id. */
+  signer: SignerIdentity;
 }
 
 /** Options of {@link signJsonDocument}. */
@@ -43,8 +47,14 @@ export interface JwsSignOptions {
   x5c?: boolean;
 }
 
-/** Options of {@link verifyJsonDocument}. */
-export interface JwsVerifyOptions {
+/**
+ * Options of {@link verifyJsonDocument}: who must have signed (required, see
+ * {@link SignerExpectation}) and the engine.
+ */
+export type JwsVerifyOptions = SignerExpectation & JwsEngineOption;
+
+/** Which engine makes the final signature check. */
+export interface JwsEngineOption {
   /**
    * Who makes the final signature check after bxg's own header and key checks: `node`
    * (default: node:crypto directly, ~1.6× faster on the hot path, see bench/pki-sign-verify.ts)
@@ -171,29 +181,25 @@ export function parseJsonSignature(doc: unknown): { jws: DetachedJws; info: JwsH
 }
 
 function checkTrusted(info: JwsHeaderInfo, trusted: TrustedKey): void {
-  if (trusted.certificate) {
-    const der = Buffer.from(trusted.certificate);
-    if (info.kid !== undefined && info.kid !== thumbprint(der)) untrusted('kid', 'kid is not the thumbprint of the sender\'s registered certificate');
-    if (info.x5c.length && !info.x5c[0]!.equals(der)) untrusted('x5c', 'the x5c certificate is not the sender\'s registered certificate');
-  }
-  const key = trusted.publicKey;
-  const want = ALGORITHM_PARAMS[info.alg].keyType;
-  if (key.asymmetricKeyType !== want) untrusted('key-type', `a ${key.asymmetricKeyType} key cannot verify ${info.alg}`);
-  const d = key.asymmetricKeyDetails ?? {};
-  if (want === 'rsa' && (d.modulusLength ?? 0) < MIN_RSA_BITS) untrusted('weak-key', `RSA key of ${d.modulusLength} bits; at least ${MIN_RSA_BITS} are required`);
-  const curve = ALGORITHM_PARAMS[info.alg].curve;
-  if (curve && d.namedCurve !== curve) untrusted('key-type', `${info.alg} needs curve ${curve}, the key is ${d.namedCurve}`);
+  const der = Buffer.from(trusted.certificate);
+  if (info.kid !== undefined && info.kid !== thumbprint(der)) untrusted('kid', 'kid is not the thumbprint of the sender\'s registered certificate');
+  if (info.x5c.length && !info.x5c[0]!.equals(der)) untrusted('x5c', 'the x5c certificate is not the sender\'s registered certificate');
+  const misfit = keyMisfit(trusted.publicKey, info.alg);
+  if (misfit) untrusted(misfit.code, misfit.message);
 }
 
 /**
  * Verify a JSON document's detached JWS against the key `resolve` returns (the trust store's
  * decision). `kid` and `x5c`, when present, must name the trusted certificate; `alg` must be
  * in {@link JWS_ALGORITHMS} and is passed to jose as the only algorithms it may accept.
- * @throws DocumentSignatureError or UntrustedCertificateError naming the reason.
+ * `options` says who must have signed (`expectedSigner`, or `anyTrustedParty: true`); the
+ * result's `signer` says who did.
+ * @throws DocumentSignatureError, UntrustedCertificateError or SignerMismatchError naming the reason.
  */
-export async function verifyJsonDocument(doc: unknown, resolve: JwsKeyResolver | TrustedKey, options: JwsVerifyOptions = {}): Promise<JwsVerifyResult> {
+export async function verifyJsonDocument(doc: unknown, resolve: JwsKeyResolver | TrustedKey, options: JwsVerifyOptions): Promise<JwsVerifyResult> {
+  const expectation = checkExpectation(options);
   const { jws, info } = parseJsonSignature(doc);
-  const trusted = typeof resolve === 'function' ? await resolve(info) : resolve;
+  const trusted = typeof resolve === 'function' ? await resolve(info, expectation) : resolve;
   checkTrusted(info, trusted);
   const payload = jsonSigningPayload(doc as Record<string, unknown>);
   let ok: boolean;
@@ -212,7 +218,8 @@ export async function verifyJsonDocument(doc: unknown, resolve: JwsKeyResolver |
     }
   }
   if (!ok) refuse('value', 'the signature does not verify over the canonical document with the sender\'s key (changed after signing, or another key)');
-  return { ...info, payload };
+  // Checked again here whatever the resolver did: the signature is bound to who must have made it.
+  return { ...info, payload, signer: checkSigner(trusted, expectation) };
 }
 
 function verifyNode(jws: DetachedJws, payload: Buffer, alg: JwsAlgorithm, trusted: TrustedKey): boolean {

@@ -4,4 +4,4 @@
  */
 export { signJsonDocument, verifyJsonDocument, parseJsonSignature, jsonSigningPayload, jwsAlgorithmFor, JWS_ALGORITHMS, SIGNATURE_PROPERTY,
   type DetachedJws, type JwsAlgorithm, type JwsHeaderInfo, type JwsKeyResolver, type JwsVerifyResult, type JwsSignOptions,
-  type JwsVerifyOptions } from './document.ts';
+  type JwsVerifyOptions, type JwsEngineOption } from './document.ts';

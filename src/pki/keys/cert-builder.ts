@@ -149,16 +149,3 @@ export function issueCertificate(spec: IssueSpec): Buffer {
   cert.signatureValue = new asn1js.BitString({ valueHex: sig });
   return Buffer.from(cert.toSchema().toBER());
 }
-
-/** DER → PEM with the given label. */
-export function toPem(der: Uint8Array, label = 'CERTIFICATE'): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
-}
-
-/** First PEM block with the given label → DER. */
-export function fromPem(pem: string, label = 'CERTIFICATE'): Buffer {
-  const m = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]+)-----END ${label}-----`).exec(pem);
-  if (!m) throw new Error(`no ${label} PEM block found`);
-  return Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
-}

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { isPem } from './pem.ts';
 
 /** Key types the development PKI and `bxg pki init` can make. */
 export type KeyType = 'ec-p256' | 'rsa-2048' | 'rsa-3072';
@@ -35,7 +36,7 @@ export function generatePrivateKeySync(type: KeyType): KeyObject {
 /** Load a PEM or DER private key from a file (PKCS#8, SEC1 or PKCS#1). Only `pki` calls this. */
 export function loadPrivateKeyFile(path: string): KeyObject {
   const data = readFileSync(path);
-  return data.includes('-----BEGIN') ? createPrivateKey(data) : createPrivateKey({ key: data, format: 'der', type: 'pkcs8' });
+  return isPem(data) ? createPrivateKey(data) : createPrivateKey({ key: data, format: 'der', type: 'pkcs8' });
 }
 
 /** PKCS#8 PEM of a private key (what `bxg pki init` writes). */

@@ -1,5 +1,6 @@
 import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import * as pkijs from 'pkijs';
+import { isPem, pemBlocks, pemText } from './pem.ts';
 
 /** One X.509 certificate read once: the DER, node's view (keys, names) and pkijs's (extensions, chains). */
 export interface ParsedCertificate {
@@ -51,22 +52,13 @@ export function normaliseKeyId(keyId: string): string | undefined {
   return undefined;
 }
 
-/** Every CERTIFICATE block of a PEM text, as DER (in order). */
-export function pemCertificates(pem: string): Buffer[] {
-  const out: Buffer[] = [];
-  const re = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----/g;
-  for (let m = re.exec(pem); m; m = re.exec(pem)) out.push(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
-  return out;
-}
-
-/** PEM text or DER bytes → DER certificates. Throws when there is none. */
+/** PEM text (one or more CERTIFICATE blocks) or DER bytes → DER certificates. Throws when there is none. */
 export function readCertificates(input: string | Uint8Array): Buffer[] {
-  if (typeof input !== 'string') {
-    const text = Buffer.from(input).toString('latin1');
-    if (text.includes('-----BEGIN')) return readCertificates(text);
+  if (!isPem(input)) {
+    if (typeof input === 'string') throw new Error('no CERTIFICATE PEM block found');
     return [Buffer.from(input)];
   }
-  const ders = pemCertificates(input);
+  const ders = pemBlocks(pemText(input), 'CERTIFICATE');
   if (!ders.length) throw new Error('no CERTIFICATE PEM block found');
   return ders;
 }

@@ -11,7 +11,10 @@ export interface RevocationOptions {
   fetchCrls?: boolean;
   /** Ask the OCSP responder the certificate names (AIA). */
   ocsp?: boolean;
-  /** How long an OCSP answer is reused, in seconds (default 300; never past its nextUpdate). */
+  /**
+   * How long an OCSP answer is reused, in seconds (default 300; never past its nextUpdate), and
+   * the most an answer without nextUpdate may be past its thisUpdate to count as fresh.
+   */
   ocspMaxAgeSeconds?: number;
   /**
    * When fetching is enabled but no answer can be had (responder down, no fresh CRL): accept
@@ -54,7 +57,7 @@ export async function checkRevocation(db: Database, path: ParsedCertificate[], o
       if (!answer) {
         for (const url of cert.ocspUrls) {
           try {
-            answer = await queryOcsp(url, cert, issuer, path.slice(i + 2), limits);
+            answer = await queryOcsp(url, cert, issuer, path.slice(i + 2), limits, maxAge, now);
             await storeOcsp(db, issuer.keyId, cert.serial, answer);
             break;
           } catch (e) {

@@ -1,7 +1,7 @@
 import * as pkijs from 'pkijs';
 import type { Database, Queryable } from '../../db/index.ts';
 import { ConflictError, InvalidRequestError } from '../../errors/index.ts';
-import { serialHex, type ParsedCertificate } from '../keys/index.ts';
+import { isPem, pemBlocks, pemText, serialHex, type ParsedCertificate } from '../keys/index.ts';
 
 /** A CRL read and checked against its issuing CA. */
 export interface VerifiedCrl {
@@ -32,9 +32,8 @@ const REASONS = [
 
 /** PEM (`X509 CRL`) or DER → DER. */
 export function readCrl(input: string | Uint8Array): Buffer {
-  const text = typeof input === 'string' ? input : Buffer.from(input).toString('latin1');
-  const m = /-----BEGIN X509 CRL-----([A-Za-z0-9+/=\s]+)-----END X509 CRL-----/.exec(text);
-  if (m) return Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
+  const pem = isPem(input) ? pemBlocks(pemText(input), 'X509 CRL')[0] : undefined;
+  if (pem) return pem;
   if (typeof input === 'string') {
     // Base64 DER without PEM armour (JSON bodies).
     if (/^[A-Za-z0-9+/=\s]+$/.test(input)) return Buffer.from(input.replace(/\s+/g, ''), 'base64');

@@ -25,10 +25,12 @@ export async function buildOcspRequest(cert: ParsedCertificate, issuer: ParsedCe
 /**
  * Parse and verify an OCSP response about `cert`: status successful, signed by the issuer or
  * by a responder the issuer delegated to (pkijs checks the chain and id-kp-OCSPSigning), a
- * SingleResponse for this certificate, thisUpdate not in the future, nextUpdate not past.
+ * SingleResponse for this certificate, thisUpdate not in the future, nextUpdate not past — and
+ * without nextUpdate (RFC 6960: "newer information is always available"), thisUpdate no older
+ * than `maxAgeSeconds` (OCSP_MAX_AGE_SECONDS): an old answer that promises nothing is not fresh.
  */
 export async function verifyOcspResponse(
-  der: Buffer, cert: ParsedCertificate, issuer: ParsedCertificate, upper: ParsedCertificate[], now = new Date(),
+  der: Buffer, cert: ParsedCertificate, issuer: ParsedCertificate, upper: ParsedCertificate[], maxAgeSeconds: number, now = new Date(),
 ): Promise<OcspStatus> {
   const resp = pkijs.OCSPResponse.fromBER(der);
   const code = resp.responseStatus.valueBlock.valueDec;
@@ -45,6 +47,9 @@ export async function verifyOcspResponse(
   const thisUpdate = entry.thisUpdate;
   if (thisUpdate.getTime() > now.getTime() + SKEW_MS) throw new Error('OCSP response thisUpdate is in the future');
   if (entry.nextUpdate && entry.nextUpdate.getTime() < now.getTime() - SKEW_MS) throw new Error('OCSP response is stale (nextUpdate passed)');
+  if (!entry.nextUpdate && now.getTime() - thisUpdate.getTime() > maxAgeSeconds * 1000) {
+    throw new Error(`OCSP response is stale (no nextUpdate, and thisUpdate ${thisUpdate.toISOString()} is older than ${maxAgeSeconds} s)`);
+  }
   return { status: STATUS[single.status] ?? 'unknown', thisUpdate, nextUpdate: entry.nextUpdate, der };
 }
 
@@ -62,13 +67,18 @@ async function findSingle(basic: pkijs.BasicOCSPResponse, cert: ParsedCertificat
 }
 
 /** Ask the certificate's responder (POST, application/ocsp-request). */
-export async function queryOcsp(url: string, cert: ParsedCertificate, issuer: ParsedCertificate, upper: ParsedCertificate[], limits: FetchLimits): Promise<OcspStatus> {
+export async function queryOcsp(
+  url: string, cert: ParsedCertificate, issuer: ParsedCertificate, upper: ParsedCertificate[], limits: FetchLimits, maxAgeSeconds: number, now = new Date(),
+): Promise<OcspStatus> {
   const body = await buildOcspRequest(cert, issuer);
   const der = await fetchBytes(url, limits, { method: 'POST', body, contentType: 'application/ocsp-request', accept: 'application/ocsp-response' });
-  return verifyOcspResponse(der, cert, issuer, upper);
+  return verifyOcspResponse(der, cert, issuer, upper, maxAgeSeconds, now);
 }
 
-/** A cached answer still fresh: fetched within `maxAgeSeconds` and before its nextUpdate. */
+/**
+ * A cached answer still fresh: fetched within `maxAgeSeconds` and before its nextUpdate; one
+ * without nextUpdate also only while its thisUpdate is within `maxAgeSeconds`.
+ */
 export async function cachedOcsp(db: Queryable, issuerKeyId: string, serial: string, maxAgeSeconds: number, now = new Date()): Promise<OcspStatus | undefined> {
   const { rows } = await db.query<{ status: OcspStatus['status']; this_update: Date; next_update: Date | null; fetched_at: Date; der: Buffer }>(
     'SELECT status, this_update, next_update, fetched_at, der FROM trust_ocsp_responses WHERE issuer_key_id = $1 AND serial = $2',
@@ -77,7 +87,8 @@ export async function cachedOcsp(db: Queryable, issuerKeyId: string, serial: str
   const r = rows[0];
   if (!r) return undefined;
   const fetched = new Date(r.fetched_at).getTime();
-  const next = r.next_update ? new Date(r.next_update).getTime() : Infinity;
+  // Without nextUpdate the answer is only as fresh as thisUpdate says.
+  const next = r.next_update ? new Date(r.next_update).getTime() : new Date(r.this_update).getTime() + maxAgeSeconds * 1000;
   if (now.getTime() - fetched > maxAgeSeconds * 1000 || now.getTime() > next) return undefined;
   return { status: r.status, thisUpdate: new Date(r.this_update), nextUpdate: r.next_update ? new Date(r.next_update) : undefined, der: Buffer.from(r.der) };
 }

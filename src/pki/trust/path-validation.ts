@@ -1,11 +1,8 @@
 import * as pkijs from 'pkijs';
+import { algorithmsForKey, MIN_EC_BITS, MIN_RSA_BITS } from '../keys/index.ts';
+import { checkCriticalExtensions, checkExtendedKeyUsage, checkNameConstraints, checkPathLength, type SigningPurpose } from './path-constraints.ts';
 import { TrustError } from './types.ts';
 import type { ParsedCertificate } from '../keys/index.ts';
-
-/** Smallest RSA modulus accepted anywhere in a path. */
-export const MIN_RSA_BITS = 2048;
-/** Smallest EC curve accepted anywhere in a path. */
-export const MIN_EC_BITS = 256;
 
 /** Inputs of one path validation. */
 export interface PathValidationInput {
@@ -18,6 +15,11 @@ export interface PathValidationInput {
   at: Date;
   /** The current time (validity is checked at both). */
   now?: Date;
+  /**
+   * What the leaf will sign: its extended key usage, when present, must allow it. Omitted (at
+   * registration): it must allow document or request signing.
+   */
+  purpose?: SigningPurpose;
 }
 
 /** Refuse RSA under 2048 bits, EC under 256 bits, and unknown key types. */
@@ -28,6 +30,14 @@ export function checkKeyStrength(cert: ParsedCertificate, what = 'certificate'):
       : t === 'ed25519' || t === 'ed448';
   if (!ok) {
     throw new TrustError('weak-key', `${what} key is too weak or unsupported (${t} ${cert.keyBits} bits; RSA needs ≥ ${MIN_RSA_BITS}, EC ≥ P-256)`);
+  }
+}
+
+/** A signer's key must make at least one bxg signature algorithm (keys/algorithms.ts: P-256, P-384, RSA ≥ 2048, Ed25519). */
+function checkSignerKey(cert: ParsedCertificate): void {
+  checkKeyStrength(cert);
+  if (!algorithmsForKey(cert.publicKey).length) {
+    throw new TrustError('weak-key', `certificate key (${cert.keyType}${cert.curve ? ` ${cert.curve}` : ''}) can make no signature algorithm bxg accepts (EC P-256/P-384, RSA ≥ ${MIN_RSA_BITS}, Ed25519)`);
   }
 }
 
@@ -51,17 +61,19 @@ export function checkSigningUsage(cert: ParsedCertificate): void {
 
 /**
  * Validate the path from `leaf` to one of `anchors` with pkijs's chain engine (name chaining,
- * signatures, CA flags and key usage of issuers, validity at the signing time), then check the
- * whole path's validity now, key strength and the leaf's key usage. Revocation is checked
- * separately (revocation-check.ts) on the path returned here.
+ * signatures, CA flags and key usage of issuers, validity at the signing time, policies), then
+ * check the whole path's validity now, key strength, the leaf's key usage and extended key
+ * usage, pathLenConstraint, name constraints (the anchor's too) and critical extensions
+ * (path-constraints.ts). Revocation is checked separately (revocation/) on the path returned here.
  * @returns the path, leaf first, anchor last.
  * @throws TrustError naming the reason.
  */
 export async function validatePath(input: PathValidationInput): Promise<ParsedCertificate[]> {
   const { leaf, anchors, at } = input;
   const now = input.now ?? new Date();
-  checkKeyStrength(leaf);
+  checkSignerKey(leaf);
   checkSigningUsage(leaf);
+  checkExtendedKeyUsage(leaf, input.purpose);
   checkValidity(leaf, at, 'at the signing time');
   checkValidity(leaf, now, 'now');
   if (!anchors.length) throw new TrustError('unknown-ca', 'no trust anchor is registered for this certificate');
@@ -90,6 +102,9 @@ export async function validatePath(input: PathValidationInput): Promise<ParsedCe
       // A CA in the path is outside its validity at the signing time.
       throw new TrustError('expired', 'a CA certificate in the path is not valid at the signing time', { logDetail: result.resultMessage });
     }
+    if (result.resultCode === 41 || result.resultCode === 42) {
+      throw new TrustError('name-constraints', 'a certificate in the path is outside the name constraints of a CA above it', { logDetail: result.resultMessage });
+    }
     throw new TrustError('unknown-ca', 'certificate does not chain to a registered trust anchor', { logDetail: `${result.resultCode}: ${result.resultMessage}` });
   }
   const path = result.certificatePath.map((c) => {
@@ -101,5 +116,8 @@ export async function validatePath(input: PathValidationInput): Promise<ParsedCe
     checkKeyStrength(ca, 'CA certificate');
     checkValidity(ca, now, 'now', 'CA certificate');
   }
+  path.forEach((c, i) => checkCriticalExtensions(c, i === 0 ? 'certificate' : `CA certificate ${c.subject}`));
+  checkPathLength(path);
+  checkNameConstraints(path);
   return path;
 }

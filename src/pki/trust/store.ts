@@ -1,6 +1,10 @@
 import type { Database, Queryable } from '../../db/index.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../../errors/index.ts';
-import { partyIdsFromCertificate, PARTY_ID_PATTERN, normaliseKeyId, parseCertificate, readCertificates, thumbprint, type ParsedCertificate } from '../keys/index.ts';
+import {
+  checkExpectation, normaliseKeyId, parseCertificate, partyIdsFromCertificate, PARTY_ID_PATTERN, readCertificates, signerMismatch, thumbprint,
+  type ParsedCertificate,
+} from '../keys/index.ts';
+import { checkExtendedKeyUsage, type SigningPurpose } from './path-constraints.ts';
 import { checkValidity, validatePath } from './path-validation.ts';
 import { checkRevocation, type RevocationOptions, readCrl, storeCrl, verifyCrl, type CrlImportResult } from '../revocation/index.ts';
 import {
@@ -128,15 +132,18 @@ export class TrustStore {
   }
 
   /** Path validation, with the built path cached per leaf and set of authorities. */
-  private async path(leaf: ParsedCertificate, all: AuthorityRecord[], partyId: string | undefined, at: Date, chain: ParsedCertificate[] = []): Promise<ParsedCertificate[]> {
+  private async path(
+    leaf: ParsedCertificate, all: AuthorityRecord[], partyId: string | undefined, at: Date, chain: ParsedCertificate[] = [], purpose?: SigningPurpose,
+  ): Promise<ParsedCertificate[]> {
     const now = this.now();
     const { anchors, intermediates } = this.scope(all, partyId);
     const cacheKey = `${leaf.keyId}|${partyId ?? ''}|${chain.map((c) => c.keyId).join(',')}|${all.map((a) => a.keyId).join(',')}`;
     const cached = this.paths.get(cacheKey);
     if (cached) {
-      // The structure was validated before; validity windows depend on the times asked.
+      // The structure was validated before; validity windows and the purpose depend on the question.
       const path = cached.map((k) => this.parsed.get(k)).filter((c): c is ParsedCertificate => !!c);
       if (path.length === cached.length) {
+        checkExtendedKeyUsage(leaf, purpose);
         checkValidity(leaf, at, 'at the signing time');
         checkValidity(leaf, now, 'now');
         for (const ca of path.slice(1)) {
@@ -146,7 +153,7 @@ export class TrustStore {
         return path;
       }
     }
-    const path = await validatePath({ leaf, anchors, intermediates: [...intermediates, ...chain], at, now });
+    const path = await validatePath({ leaf, anchors, intermediates: [...intermediates, ...chain], at, now, purpose });
     if (this.paths.size > 5000) this.paths.clear();
     this.paths.set(cacheKey, path.map((c) => c.keyId));
     for (const c of path) this.parsed.set(c.keyId, c);
@@ -318,14 +325,18 @@ export class TrustStore {
    *
    * - `keyId` names a registered certificate; `certificate` (e.g. from x5c/KeyInfo) is only a
    *   hint: it is trusted when registered, or when it chains to a CA bound to one party.
-   * - Checks: party match, registered status, validity at `at` and now, chain to an anchor
-   *   of that party (or global), RSA ≥ 2048 / EC ≥ P-256, keyUsage digitalSignature, revocation
-   *   (admin revocation, stored/fetched CRLs, OCSP when enabled).
-   * @throws TrustError (BXG_UNTRUSTED_CERTIFICATE) whose `reason` is one of
-   *   unknown, expired, not-yet-valid, revoked, wrong-party, weak-key, unknown-ca, key-usage,
-   *   bad-certificate, revocation-unavailable.
+   * - The caller says who must have signed (`expectedSigner`) or that any trusted party will
+   *   do (`anyTrustedParty: true`); a trusted certificate of another party is a mismatch.
+   * - Checks: registered status, validity at `at` and now, chain to an anchor of that party (or
+   *   global) with its constraints, RSA ≥ 2048 / EC ≥ P-256, keyUsage digitalSignature,
+   *   extended key usage for `purpose`, revocation (admin revocation, stored/fetched CRLs,
+   *   OCSP when enabled).
+   * @throws SignerMismatchError (BXG_SIGNER_MISMATCH) naming both parties; TrustError
+   *   (BXG_UNTRUSTED_CERTIFICATE) whose `reason` is one of {@link TrustFailureReason};
+   *   TypeError when the caller said neither `expectedSigner` nor `anyTrustedParty`.
    */
   async resolveSigner(input: ResolveSignerInput): Promise<ResolvedSigner> {
+    const expected = checkExpectation(input).expectedSigner;
     const now = this.now();
     let given: ParsedCertificate | undefined;
     if (input.certificate !== undefined) {
@@ -349,14 +360,12 @@ export class TrustStore {
     if (record) {
       party = await this.findParty(record.partyId);
       if (!party) throw new TrustError('unknown', 'certificate belongs to no party');
-      if (input.partyId && input.partyId !== party.id) {
-        throw new TrustError('wrong-party', `certificate belongs to ${party.id}, not ${input.partyId}`);
-      }
+      if (expected !== undefined && expected !== party.id) throw signerMismatch(expected, party.id);
       if (record.status === 'revoked') {
         throw new TrustError('revoked', `certificate was revoked${record.revokedAt ? ` at ${record.revokedAt.toISOString()}` : ''}`);
       }
       leaf = this.parse(record.der);
-      path = await this.path(leaf, all, party.id, input.at, chain);
+      path = await this.path(leaf, all, party.id, input.at, chain, input.purpose);
     } else {
       if (!given) throw new TrustError('unknown', 'no registered certificate has this key id');
       leaf = given;
@@ -364,13 +373,13 @@ export class TrustStore {
       // Not registered: trusted only when a trust anchor bound to one party vouches for it.
       // Only parties with such an anchor and a CA named as this certificate's issuer are tried,
       // so an unrelated certificate is "unknown", not "expired" against somebody's CA.
-      const owners = [...new Set(all.filter((a) => a.anchor && a.partyId && (!input.partyId || a.partyId === input.partyId)).map((a) => a.partyId!))]
+      const owners = [...new Set(all.filter((a) => a.anchor && a.partyId).map((a) => a.partyId!))]
         .filter((owner) => all.some((a) => a.partyId === owner && issuers.has(this.parse(a.der).subject)));
       let found: { party: string; path: ParsedCertificate[] } | undefined;
       let lastError: unknown;
       for (const owner of owners) {
         try {
-          const p = await this.path(leaf, all.filter((a) => a.partyId === owner), owner, input.at, chain);
+          const p = await this.path(leaf, all.filter((a) => a.partyId === owner), owner, input.at, chain, input.purpose);
           found = { party: owner, path: p };
           break;
         } catch (e) {
@@ -383,6 +392,7 @@ export class TrustStore {
       }
       const named = partyIdsFromCertificate(leaf.der);
       if (named.length && !named.includes(found.party)) throw new TrustError('wrong-party', `certificate names ${named.join(', ')}, but was issued by the CA of ${found.party}`);
+      if (expected !== undefined && expected !== found.party) throw signerMismatch(expected, found.party);
       party = await this.findParty(found.party);
       if (!party) throw new TrustError('unknown', 'certificate belongs to no party');
       path = found.path;

@@ -1,11 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { UntrustedCertificateError, type GatewayErrorOptions } from '../../errors/index.ts';
+import type { PartyKind, SignerExpectation } from '../keys/index.ts';
+import type { SigningPurpose } from './path-constraints.ts';
 
-/** What kind of organisation a party is. */
-export type PartyKind = 'partner-customs' | 'domestic-agency' | 'gateway';
-
-/** The party kinds, for schemas and CLI choices. */
-export const PARTY_KINDS: readonly PartyKind[] = ['partner-customs', 'domestic-agency', 'gateway'];
+export { PARTY_KINDS, type PartyKind } from '../keys/index.ts';
 
 /** A registered party (`CC:AGENCY`). */
 export interface Party {
@@ -52,7 +50,8 @@ export interface AuthorityRecord {
 /** Why a certificate was not trusted (stable; also the `errors[].code` suffix `trust.<reason>`). */
 export type TrustFailureReason =
   | 'unknown' | 'expired' | 'not-yet-valid' | 'revoked' | 'wrong-party' | 'weak-key'
-  | 'unknown-ca' | 'key-usage' | 'bad-certificate' | 'revocation-unavailable';
+  | 'unknown-ca' | 'key-usage' | 'bad-certificate' | 'revocation-unavailable'
+  | 'extended-key-usage' | 'path-length' | 'name-constraints' | 'critical-extension';
 
 /**
  * A certificate is not trusted. Code `BXG_UNTRUSTED_CERTIFICATE`; `reason` says why, and is also
@@ -66,10 +65,17 @@ export class TrustError extends UntrustedCertificateError {
   }
 }
 
-/** What `resolveSigner` is asked. At least one of `keyId` and `certificate` is needed. */
-export interface ResolveSignerInput {
-  /** The party the caller claims (envelope sender); a certificate of another party is refused. */
-  partyId?: string;
+/**
+ * What `resolveSigner` is asked. At least one of `keyId` and `certificate` is needed, and the
+ * caller must say who must have signed: `expectedSigner` (a certificate of another party is
+ * BXG_SIGNER_MISMATCH) or `anyTrustedParty: true`.
+ */
+export type ResolveSignerInput = ResolveSignerQuestion & SignerExpectation;
+
+/** The signer-describing half of {@link ResolveSignerInput}. */
+export interface ResolveSignerQuestion {
+  /** What the signature is for: the signer certificate's extended key usage must allow it. */
+  purpose: SigningPurpose;
   /** Key id (`keyid`, JWS `kid`): base64url SHA-256 thumbprint, or 64 hex digits. */
   keyId?: string;
   /** The signer's certificate (DER or PEM), e.g. from `x5c` or KeyInfo: a hint, checked like any other. */

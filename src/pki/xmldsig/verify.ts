@@ -1,8 +1,11 @@
-import { X509Certificate, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { XmlElement, XmlText, XmlXPath, type XmlDocument } from 'libxml2-wasm';
 import { XmlTreeCommonStruct } from 'libxml2-wasm/lib/libxml2.mjs';
 import { DocumentSignatureError, UntrustedCertificateError } from '../../errors/index.ts';
-import { ALGORITHM_PARAMS, MIN_RSA_BITS, keyInput, type SignatureAlgorithm } from '../keys/index.ts';
+import {
+  ALGORITHM_PARAMS, checkExpectation, checkSigner, keyInput, keyMisfit,
+  type SignatureAlgorithm, type SignerExpectation, type SignerIdentity, type TrustedKey,
+} from '../keys/index.ts';
 import { canonicalSignedInfo, canonicalWithout, nodePtr } from './c14n.ts';
 import { DIGEST_METHODS, DSIG_NS, ENVELOPED, EXC_C14N, SIGNATURE_METHODS, type XmlDigest } from './profile.ts';
 
@@ -14,15 +17,13 @@ export interface XmlSignatureInfo {
   keyInfoCertificates: Buffer[];
 }
 
-/** The key the caller trusts for this document (from the trust store, never from KeyInfo). */
-export interface TrustedKey {
-  publicKey: KeyObject;
-  /** The registered certificate (DER). When given, a KeyInfo certificate must be this one. */
-  certificate?: Uint8Array;
-}
+export type { TrustedKey } from '../keys/index.ts';
 
-/** Decides which key to verify with, from the signature's self-description (e.g. by sender party). */
-export type TrustedKeyResolver = (info: XmlSignatureInfo) => TrustedKey | Promise<TrustedKey>;
+/**
+ * Decides which key to verify with (the trust store's decision), from the signature's
+ * self-description and who must have signed; the verification checks that party again.
+ */
+export type TrustedKeyResolver = (info: XmlSignatureInfo, expectation: SignerExpectation) => TrustedKey | Promise<TrustedKey>;
 
 /** A verified signature. */
 export interface XmlVerifyResult extends XmlSignatureInfo {
@@ -35,13 +36,15 @@ export interface XmlVerifyResult extends XmlSignatureInfo {
   covers: 'document';
   /** The canonical bytes that were digested, when `keepCanonical` was asked for. */
   canonical?: Buffer;
+  /** Who signed: the trusted key's party and its certificate's key id. */
+  signer: SignerIdentity;
 }
 
-/** Options of the verify functions. */
-export interface XmlVerifyOptions {
-  /** Return the canonical bytes that were digested (tests, evidence). */
-  keepCanonical?: boolean;
-}
+/**
+ * Options of the verify functions: who must have signed (required, see {@link SignerExpectation})
+ * and, optionally, `keepCanonical` to return the canonical bytes that were digested (tests, evidence).
+ */
+export type XmlVerifyOptions = SignerExpectation & { keepCanonical?: boolean };
 
 /** The parts of a profile-conformant Signature element. */
 export interface ParsedXmlSignature extends XmlSignatureInfo {
@@ -183,41 +186,26 @@ export function parseXmlSignature(doc: XmlDocument): ParsedXmlSignature {
 }
 
 function checkKey(publicKey: KeyObject, alg: SignatureAlgorithm): void {
-  const want = ALGORITHM_PARAMS[alg].keyType;
-  const type = publicKey.asymmetricKeyType;
-  if (type !== want) untrusted('key-type', `a ${type} key cannot verify ${alg}`);
-  const d = publicKey.asymmetricKeyDetails ?? {};
-  if (type === 'rsa' && (d.modulusLength ?? 0) < MIN_RSA_BITS) {
-    untrusted('weak-key', `RSA key of ${d.modulusLength} bits; at least ${MIN_RSA_BITS} are required`);
-  }
-  if (type === 'ec' && d.namedCurve !== 'prime256v1' && d.namedCurve !== 'secp384r1') {
-    untrusted('key-type', `EC curve ${d.namedCurve} is not allowed`);
-  }
+  const misfit = keyMisfit(publicKey, alg);
+  if (misfit) untrusted(misfit.code, misfit.message);
 }
 
 /** KeyInfo may name certificates, but only the trusted one: anything else is refused. */
 function matchKeyInfo(certs: Buffer[], trusted: TrustedKey): Buffer | undefined {
   if (!certs.length) return undefined;
-  if (trusted.certificate) {
-    const want = Buffer.from(trusted.certificate);
-    const hit = certs.find((c) => c.equals(want));
-    if (!hit) untrusted('keyinfo', 'the certificate in KeyInfo is not the sender\'s registered certificate');
-    return hit;
-  }
-  const wantKey = trusted.publicKey.export({ type: 'spki', format: 'der' });
-  for (const c of certs) {
-    try {
-      if (new X509Certificate(c).publicKey.export({ type: 'spki', format: 'der' }).equals(wantKey)) return c;
-    } catch { /* not a certificate: cannot be the trusted one */ }
-  }
-  untrusted('keyinfo', 'the certificate in KeyInfo does not carry the sender\'s registered key');
+  const want = Buffer.from(trusted.certificate);
+  const hit = certs.find((c) => c.equals(want));
+  if (!hit) untrusted('keyinfo', 'the certificate in KeyInfo is not the sender\'s registered certificate');
+  return hit;
 }
 
 /**
  * Verify a parsed signature with a trusted key (synchronous core of {@link verifyXmlSignature}).
- * @throws DocumentSignatureError (profile, digest, signature) or UntrustedCertificateError (key, KeyInfo).
+ * @throws DocumentSignatureError (profile, digest, signature), UntrustedCertificateError (key,
+ *   KeyInfo) or SignerMismatchError (the key's party is not the expected signer).
  */
-export function verifyParsedXmlSignature(doc: XmlDocument, parsed: ParsedXmlSignature, trusted: TrustedKey, options: XmlVerifyOptions = {}): XmlVerifyResult {
+export function verifyParsedXmlSignature(doc: XmlDocument, parsed: ParsedXmlSignature, trusted: TrustedKey, options: XmlVerifyOptions): XmlVerifyResult {
+  checkExpectation(options);
   const keyInfoCertificate = matchKeyInfo(parsed.keyInfoCertificates, trusted);
   checkKey(trusted.publicKey, parsed.signatureAlgorithm);
   const { digest, bytes } = canonicalWithout(doc, parsed.signature, parsed.digestAlgorithm, options.keepCanonical);
@@ -231,27 +219,32 @@ export function verifyParsedXmlSignature(doc: XmlDocument, parsed: ParsedXmlSign
     ok = false; // e.g. an ECDSA value of the wrong length
   }
   if (!ok) refuse('value', 'the signature value does not verify with the sender\'s key');
+  // Checked again here whatever the resolver did: the signature is bound to who must have made it.
+  const signer = checkSigner(trusted, options);
   return {
     signatureAlgorithm: alg, digestAlgorithm: parsed.digestAlgorithm, keyInfoCertificates: parsed.keyInfoCertificates,
-    keyInfoCertificate, covers: 'document', ...(bytes ? { canonical: bytes } : {}),
+    keyInfoCertificate, covers: 'document', ...(bytes ? { canonical: bytes } : {}), signer,
   };
 }
 
 /**
  * Verify the enveloped XMLDSig of a parsed document (the same `XmlDocument` the validator
  * used). The key comes from `resolve` — the trust store's decision — never from KeyInfo; if
- * KeyInfo carries certificates, the trusted one must be among them.
- * @throws DocumentSignatureError or UntrustedCertificateError with the reason.
+ * KeyInfo carries certificates, the trusted one must be among them. `options` says who must
+ * have signed: `{ expectedSigner: 'CC:AGENCY' }` (the document's stated author) or
+ * `{ anyTrustedParty: true }`; the result's `signer` says who did.
+ * @throws DocumentSignatureError, UntrustedCertificateError or SignerMismatchError with the reason.
  */
-export async function verifyXmlSignature(doc: XmlDocument, resolve: TrustedKeyResolver | TrustedKey, options: XmlVerifyOptions = {}): Promise<XmlVerifyResult> {
+export async function verifyXmlSignature(doc: XmlDocument, resolve: TrustedKeyResolver | TrustedKey, options: XmlVerifyOptions): Promise<XmlVerifyResult> {
+  const expectation = checkExpectation(options);
   const parsed = parseXmlSignature(doc);
   const trusted = typeof resolve === 'function'
-    ? await resolve({ signatureAlgorithm: parsed.signatureAlgorithm, digestAlgorithm: parsed.digestAlgorithm, keyInfoCertificates: parsed.keyInfoCertificates })
+    ? await resolve({ signatureAlgorithm: parsed.signatureAlgorithm, digestAlgorithm: parsed.digestAlgorithm, keyInfoCertificates: parsed.keyInfoCertificates }, expectation)
     : resolve;
   return verifyParsedXmlSignature(doc, parsed, trusted, options);
 }
 
 /** Synchronous verification with a known trusted key (hot path; same checks as {@link verifyXmlSignature}). */
-export function verifyXmlSignatureSync(doc: XmlDocument, trusted: TrustedKey, options: XmlVerifyOptions = {}): XmlVerifyResult {
+export function verifyXmlSignatureSync(doc: XmlDocument, trusted: TrustedKey, options: XmlVerifyOptions): XmlVerifyResult {
   return verifyParsedXmlSignature(doc, parseXmlSignature(doc), trusted, options);
 }

@@ -24,9 +24,11 @@ export interface OpensslCa {
   issue(cn: string, opts?: {
     key?: OpensslKey; startDate?: string; endDate?: string; keyUsage?: string;
     crlUrl?: string; ocspUrl?: string; san?: string;
+    /** More extension lines (openssl x509v3_config), e.g. `extendedKeyUsage = serverAuth`; may open further sections. */
+    extra?: string;
   }): OpensslCert;
-  /** Issue a subordinate CA certificate. */
-  issueCa(cn: string): OpensslCert;
+  /** Issue a subordinate CA certificate (`extra`: more extension lines, e.g. a pathlen or name constraints). */
+  issueCa(cn: string, opts?: { basicConstraints?: string; extra?: string }): OpensslCert;
   /** Revoke a certificate issued here (`openssl ca -revoke`). */
   revoke(cert: OpensslCert, reason?: string): void;
   /** Generate the current CRL (`openssl ca -gencrl`), PEM. */
@@ -49,8 +51,8 @@ export function opensslDate(daysFromNow: number): string {
   return new Date(Date.now() + daysFromNow * 86_400_000).toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
 }
 
-/** Make a root CA with openssl (EC P-256 by default). */
-export function createOpensslCa(name: string, key: OpensslKey = 'ec', base?: string): OpensslCa {
+/** Make a root CA with openssl (EC P-256 by default); `rootExtra`: more extension lines for the root certificate. */
+export function createOpensslCa(name: string, key: OpensslKey = 'ec', base?: string, rootExtra = ''): OpensslCa {
   const dir = base ?? mkdtempSync(join(tmpdir(), 'bxg-ossl-'));
   mkdirSync(join(dir, 'new'), { recursive: true });
   writeFileSync(join(dir, 'index.txt'), '');
@@ -85,6 +87,7 @@ CN = unused
 basicConstraints = critical, CA:true
 keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
+${rootExtra}
 [ v3_sub ]
 basicConstraints = critical, CA:true
 keyUsage = critical, keyCertSign, cRLSign
@@ -120,10 +123,18 @@ authorityKeyIdentifier = keyid
       if (opts.crlUrl) lines.push(`crlDistributionPoints = URI:${opts.crlUrl}`);
       if (opts.ocspUrl) lines.push(`authorityInfoAccess = OCSP;URI:${opts.ocspUrl}`);
       if (opts.san) lines.push(`subjectAltName = ${opts.san}`);
+      if (opts.extra) lines.push(opts.extra);
       return sign(cn, 'v3_ee', lines.join('\n') + '\n', opts.key ?? 'ec', opts.startDate, opts.endDate);
     },
-    issueCa(cn) {
-      return sign(cn, 'v3_sub2', 'basicConstraints = critical, CA:true\nkeyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n', 'ec');
+    issueCa(cn, opts = {}) {
+      const lines = [
+        `basicConstraints = ${opts.basicConstraints ?? 'critical, CA:true'}`,
+        'keyUsage = critical, keyCertSign, cRLSign',
+        'subjectKeyIdentifier = hash',
+        'authorityKeyIdentifier = keyid',
+      ];
+      if (opts.extra) lines.push(opts.extra);
+      return sign(cn, 'v3_sub2', lines.join('\n') + '\n', 'ec');
     },
     revoke(cert, reason = 'keyCompromise') {
       run(['ca', '-batch', '-config', cnf, '-revoke', cert.certPath, '-crl_reason', reason]);
@@ -139,10 +150,26 @@ authorityKeyIdentifier = keyid
   };
 }
 
+/**
+ * A CA under `parent`, run by openssl ca in its own directory, its certificate issued by
+ * `parent` (`opts` as for {@link OpensslCa.issueCa}: a pathlen, name constraints, …).
+ */
+export function subordinateCa(parent: OpensslCa, name: string, opts?: { basicConstraints?: string; extra?: string }): OpensslCa {
+  const sub = parent.issueCa(`${name} Issuing CA`, opts);
+  const dir = join(parent.dir, name.replace(/\W/g, ''));
+  mkdirSync(dir, { recursive: true });
+  const ca = createOpensslCa(name, 'ec', dir);
+  // Replace the self-signed certificate and key with the subordinate's.
+  writeFileSync(join(dir, 'ca.pem'), sub.pem);
+  writeFileSync(join(dir, 'ca.key'), readFileSync(sub.keyPath));
+  return { ...ca, cert: { ...sub, certPath: join(dir, 'ca.pem') } };
+}
+
 /** `openssl verify -CAfile ca [-untrusted chain] cert` → exit status 0? */
-export function opensslVerify(caFile: string, certFile: string): { ok: boolean; output: string } {
+export function opensslVerify(caFile: string, certFile: string, untrustedFile?: string, extra: string[] = []): { ok: boolean; output: string } {
+  const args = ['verify', '-CAfile', caFile, ...(untrustedFile ? ['-untrusted', untrustedFile] : []), ...extra, certFile];
   try {
-    return { ok: true, output: execFileSync('openssl', ['verify', '-CAfile', caFile, certFile], { stdio: ['ignore', 'pipe', 'pipe'] }).toString() };
+    return { ok: true, output: execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString() };
   } catch (e) {
     const err = e as { stdout?: Buffer; stderr?: Buffer };
     return { ok: false, output: `${err.stdout?.toString() ?? ''}${err.stderr?.toString() ?? ''}` };
