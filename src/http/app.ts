@@ -4,7 +4,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from '../config/index.ts';
 import { isMigrated, migrate, openDatabase, type Database } from '../db/index.ts';
 import { installErrorHandling } from './error-handler.ts';
-import { loadRegistry, parseJson, standardsRoutes, type Registry } from '../standards/index.ts';
+import { parseJson } from '../json/index.ts';
+import { loadRegistry, standardsRoutes, type Registry } from '../standards/index.ts';
 import { healthPlugin } from './plugins/health.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
