@@ -19,7 +19,16 @@ export const DEFAULT_XML_LIMITS: XmlGuardLimits = { maxBytes: 5 * 1024 * 1024, m
  */
 const PARSE_OPTIONS =
   ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_NO_XXE |
-  ParseOption.XML_PARSE_NOWARNING | ParseOption.XML_PARSE_NO_SYS_CATALOG | ParseOption.XML_PARSE_COMPACT;
+  ParseOption.XML_PARSE_NOWARNING | ParseOption.XML_PARSE_NO_SYS_CATALOG | ParseOption.XML_PARSE_COMPACT |
+  ParseOption.XML_PARSE_IGNORE_ENC;
+
+/*
+ * The input is UTF-8, whatever it says (the guard has refused every other declaration, mark
+ * and NUL byte): the encoding given to xmlCtxtReadMemory switches off libxml2's detection
+ * from the first bytes, and IGNORE_ENC its reading of the declaration — so no byte sequence
+ * the guard let through can be decoded as UTF-16, UTF-32, EBCDIC or Latin-1 by libxml2.
+ */
+const ENCODING = 'UTF-8';
 
 /**
  * A context is renewed after this many input bytes: its dictionary keeps every element name
@@ -29,8 +38,12 @@ const PARSE_OPTIONS =
  */
 const RENEW_AFTER_BYTES = 4 * 1024 * 1024;
 
-/** One libxml2 parser context reused for document after document (parsing is synchronous). */
-class SharedParser {
+/**
+ * One libxml2 parser context reused for document after document (parsing is synchronous).
+ * No guard: exported for the tests that prove libxml2 is held to UTF-8 on its own; every
+ * other caller goes through {@link parseXml}. @internal
+ */
+export class SharedParser {
   private ctxt = 0;
   private bytesSeen = 0;
   private readonly details: ErrorDetail[] = [];
@@ -50,7 +63,7 @@ class SharedParser {
     this.details.length = 0;
     let doc: number;
     try {
-      doc = xmlReadMemory(this.ctxt, bytes, null, null, PARSE_OPTIONS);
+      doc = xmlReadMemory(this.ctxt, bytes, null, ENCODING, PARSE_OPTIONS);
     } catch (e) {
       this.renew(); // e.g. out of WebAssembly memory: start the next document afresh
       throw e;
