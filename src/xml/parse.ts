@@ -5,6 +5,7 @@ import { ParseOption, XmlDocument, XmlParseError, type ErrorDetail } from 'libxm
 import { error, xmlCtxtSetErrorHandler, xmlFreeDoc, xmlFreeParserCtxt, xmlNewParserCtxt, xmlReadMemory } from 'libxml2-wasm/lib/libxml2.mjs';
 import { MalformedBodyError } from '../errors/index.ts';
 import { guardXml, type XmlGuardLimits } from './guard.ts';
+import { trackDocument } from './documents.ts';
 
 /** Defaults used when a caller gives no limits. */
 export const DEFAULT_XML_LIMITS: XmlGuardLimits = { maxBytes: 5 * 1024 * 1024, maxDepth: 64 };
@@ -76,7 +77,7 @@ export class SharedParser {
       this.renew();
       throw new XmlParseError(details.map((d) => d.message).join('') || 'Failed to parse XML', details);
     }
-    return (XmlDocument as unknown as { getInstance(ptr: number): XmlDocument }).getInstance(doc);
+    return trackDocument((XmlDocument as unknown as { getInstance(ptr: number): XmlDocument }).getInstance(doc));
   }
 }
 
@@ -85,7 +86,9 @@ const parser = new SharedParser();
 /**
  * Parse untrusted XML once, hardened (design.md §6): the byte guard runs first, then
  * libxml2 with network and external entities disabled. The caller owns the returned
- * document and must `dispose()` it; later steps (XSD, signature, mapping) reuse it.
+ * document and must `dispose()` it; later steps (XSD, signature, mapping) reuse it, and this
+ * part's readers refuse it (XmlDisposedError) once disposed. Read what you need from it
+ * before any `await`, or keep it alive until the awaited work is done.
  * @throws XmlForbiddenConstructError for a refused construct, MalformedBodyError when not well-formed.
  */
 export function parseXml(bytes: Uint8Array, limits: XmlGuardLimits = DEFAULT_XML_LIMITS): XmlDocument {
