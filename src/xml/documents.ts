@@ -1,4 +1,4 @@
-import type { XmlDocument } from 'libxml2-wasm';
+import { XmlDocument, type XmlElement } from 'libxml2-wasm';
 
 /*
  * Which parsed documents are still alive. libxml2-wasm frees a document's whole tree on
@@ -25,29 +25,37 @@ export function docPtr(doc: XmlDocument): number {
 }
 
 /**
- * Track a document this part created: it is alive until disposed (or collected), and its
- * `root` getter refuses use after dispose with an XmlDisposedError (libxml2-wasm's own error
- * there has no message).
+ * The documents this part hands out: libxml2-wasm's XmlDocument, whose `root` refuses use
+ * after dispose with an XmlDisposedError (libxml2-wasm's own error there has no message) and
+ * whose dispose leaves the live set. A subclass, so that every document shares one shape
+ * (per-instance accessors would give each its own, and slow every property access on it).
  */
-export function trackDocument(doc: XmlDocument): XmlDocument {
-  const ptr = docPtr(doc);
+class TrackedDocument extends XmlDocument {
+  override get root(): XmlElement {
+    assertLive(this, 'document.root');
+    return super.root;
+  }
+
+  override set root(value: XmlElement) {
+    super.root = value;
+  }
+
+  override [Symbol.dispose](): void {
+    const ptr = docPtr(this);
+    if (ptr !== 0 && live.get(ptr)?.deref() === this) live.delete(ptr);
+    super[Symbol.dispose]();
+  }
+}
+
+/**
+ * The tracked document of a libxml2 document pointer this part has just created (parsed):
+ * alive until disposed, or garbage-collected.
+ */
+export function trackDocument(ptr: number): XmlDocument {
+  // libxml2-wasm's own registry (one wrapper per pointer), through the subclass.
+  const doc = (TrackedDocument as unknown as { getInstance(ptr: number): XmlDocument }).getInstance(ptr);
+  if (!(doc instanceof TrackedDocument)) throw new Error('libxml2-wasm already holds a wrapper for a new document');
   live.set(ptr, new WeakRef(doc));
-  const dispose = doc[Symbol.dispose];
-  // `dispose()` calls `this[Symbol.dispose]()`: overriding the symbol covers both spellings.
-  Object.defineProperty(doc, Symbol.dispose, {
-    value(this: XmlDocument) {
-      if (live.get(ptr)?.deref() === this) live.delete(ptr);
-      dispose.call(this);
-    },
-  });
-  const root = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(doc), 'root')!;
-  Object.defineProperty(doc, 'root', {
-    get(this: XmlDocument) {
-      assertLive(this, 'document.root');
-      return root.get!.call(this);
-    },
-    set: root.set,
-  });
   return doc;
 }
 

@@ -1,4 +1,4 @@
-import { ParseOption, XmlDocument, XmlParseError, type ErrorDetail } from 'libxml2-wasm';
+import { ParseOption, XmlParseError, type ErrorDetail, type XmlDocument } from 'libxml2-wasm';
 // Deep import on purpose (libxml2-wasm is pinned in package.json): the public fromBuffer makes
 // a new parser context, and with it a new name dictionary, for every document. Reusing one
 // context saves ≈ 7 µs on a 5 KB e-CO (≈ 12 % of the parse); tests cover every path below.
@@ -6,6 +6,7 @@ import { error, xmlCtxtSetErrorHandler, xmlFreeDoc, xmlFreeParserCtxt, xmlNewPar
 import { MalformedBodyError } from '../errors/index.ts';
 import { guardXml, type XmlGuardLimits } from './guard.ts';
 import { trackDocument } from './documents.ts';
+import { LAYOUT_PROBE, checkRawLayout } from './raw-tree.ts';
 
 /** Defaults used when a caller gives no limits. */
 export const DEFAULT_XML_LIMITS: XmlGuardLimits = { maxBytes: 5 * 1024 * 1024, maxDepth: 64 };
@@ -77,11 +78,21 @@ export class SharedParser {
       this.renew();
       throw new XmlParseError(details.map((d) => d.message).join('') || 'Failed to parse XML', details);
     }
-    return trackDocument((XmlDocument as unknown as { getInstance(ptr: number): XmlDocument }).getInstance(doc));
+    return trackDocument(doc);
   }
 }
 
 const parser = new SharedParser();
+
+// The one check, at load, that the struct layout src/xml reads is libxml2-wasm's.
+{
+  const probe = parser.parse(Buffer.from(LAYOUT_PROBE));
+  try {
+    checkRawLayout(probe);
+  } finally {
+    probe.dispose();
+  }
+}
 
 /**
  * Parse untrusted XML once, hardened (design.md §6): the byte guard runs first, then

@@ -1,9 +1,9 @@
-import { XmlDocument, type XmlNode } from 'libxml2-wasm';
+import type { XmlDocument, XmlNode } from 'libxml2-wasm';
 // Deep import on purpose (libxml2-wasm is pinned in package.json): the public node wrappers
 // cost about 1 µs per node, and xmlNodeGetContent copies every text through malloc/free. The
 // struct readers below are only used once, at load, to check our offsets against the library's.
 import { XmlNodeSetStruct, XmlTreeCommonStruct, XmlNamedNodeStruct, XmlNodeStruct, XmlNsStruct } from 'libxml2-wasm/lib/libxml2.mjs';
-import { XmlDisposedError, isLiveDocPtr, trackDocument } from './documents.ts';
+import { XmlDisposedError, isLiveDocPtr } from './documents.ts';
 
 /*
  * Read-only, allocation-free access to a parsed libxml2-wasm tree by node pointer, reading the
@@ -149,12 +149,16 @@ export function ptrOf(node: XmlNode): NodePtr {
   return p;
 }
 
+/** The document parse.ts checks the layout on, once, when this part loads. */
+export const LAYOUT_PROBE = '<p:a xmlns:p="urn:bxg:probe" xmlns:q="urn:bxg:q"><b>t<![CDATA[u]]></b> </p:a>';
+
 /**
- * Compare the offsets above with the library's own struct readers on a live tree; throws if
- * libxml2-wasm's layout differs (an upgrade), so the fast paths fail loudly, never silently.
- * The one layout check of this part: every struct read of src/xml goes through this reader.
+ * Compare the offsets above with the library's own struct readers on a live tree (the parsed
+ * {@link LAYOUT_PROBE}); throws if libxml2-wasm's layout differs (an upgrade), so the fast
+ * paths fail loudly, never silently. The one layout check of this part: every struct read of
+ * src/xml goes through this reader. Run by parse.ts when the part loads.
  */
-function checkRawLayout(doc: XmlDocument): void {
+export function checkRawLayout(doc: XmlDocument): void {
   const root = doc.root;
   const p = ptrOf(root);
   const r = rawTree();
@@ -174,13 +178,4 @@ function checkRawLayout(doc: XmlDocument): void {
   if (!same) throw new Error('libxml2-wasm tree layout differs from the one src/xml/raw-tree.ts reads');
   const b = r.firstChild(p);
   if (r.text(b) !== 'tu' || !r.isBlank(r.next(b))) throw new Error('libxml2-wasm text layout differs from the one src/xml/raw-tree.ts reads');
-}
-
-{
-  const probe = trackDocument(XmlDocument.fromString('<p:a xmlns:p="urn:bxg:probe" xmlns:q="urn:bxg:q"><b>t<![CDATA[u]]></b> </p:a>'));
-  try {
-    checkRawLayout(probe);
-  } finally {
-    probe.dispose();
-  }
 }
