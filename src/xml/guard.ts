@@ -59,8 +59,8 @@ function notUtf8(bytes: Uint8Array, offset: number, what: string): never {
  * Scan raw XML bytes before any parser sees them (design.md §6): refuse a DOCTYPE, an entity
  * declaration or a processing instruction other than the leading XML declaration, any
  * encoding but UTF-8 (declared, by byte-order mark, or by NUL bytes), and documents over the
- * size or depth limit. Comments, CDATA and
- * attribute values are skipped so their content cannot hide or fake a construct.
+ * size or depth limit. Comments, CDATA and attribute values are skipped so their content
+ * cannot hide or fake a construct.
  */
 export function guardXml(bytes: Uint8Array, limits: XmlGuardLimits): void {
   if (bytes.length > limits.maxBytes) {
@@ -72,8 +72,10 @@ export function guardXml(bytes: Uint8Array, limits: XmlGuardLimits): void {
   // "<\0!\0D…" and no DOCTYPE), and libxml2 would detect that encoding by itself. So any
   // other byte-order mark, any NUL byte (never allowed in XML 1.0 either) and any other
   // declared encoding are refused here; parse.ts also tells libxml2 that the input is UTF-8.
-  for (const [mark, name] of FOREIGN_MARKS) {
-    if (mark.every((b, k) => bytes[k] === b)) notUtf8(bytes, 0, `found a ${name} signature`);
+  if (bytes[0] !== 0x3c) {
+    for (const [mark, name] of FOREIGN_MARKS) {
+      if (mark.every((b, k) => bytes[k] === b)) notUtf8(bytes, 0, `found a ${name} signature`);
+    }
   }
   const nul = buf.indexOf(0);
   if (nul >= 0) notUtf8(bytes, nul, 'found a NUL byte, as UTF-16 or UTF-32 text has');
@@ -85,7 +87,10 @@ export function guardXml(bytes: Uint8Array, limits: XmlGuardLimits): void {
     const end = s.indexOf('?>', i);
     if (end < 0) throw new MalformedBodyError({ detail: 'unterminated XML declaration' });
     const enc = /encoding\s*=\s*["']([^"']*)["']/.exec(s.slice(i, end))?.[1];
-    if (enc !== undefined && !/^utf-?8$/i.test(enc)) notUtf8(bytes, i, `declared encoding "${enc.slice(0, 40)}"`);
+    if (enc !== undefined && !/^utf-?8$/i.test(enc)) {
+      // The name is echoed only when it looks like one (the detail reaches logs).
+      notUtf8(bytes, i, /^[A-Za-z0-9._:-]{1,40}$/.test(enc) ? `declared encoding "${enc}"` : 'declared another encoding');
+    }
     i = end + 2;
   }
   let depth = 0;

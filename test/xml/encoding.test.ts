@@ -73,6 +73,20 @@ describe('XML intake: UTF-8 only (issue 8 item 1)', () => {
     expect(() => new SharedParser().parse(body).dispose()).toThrow(XmlParseError);
   });
 
+  it('names a declared encoding only when it looks like one (the detail reaches logs)', () => {
+    const detail = (decl: string) => {
+      try {
+        parseXml(Buffer.from(`<?xml version="1.0" encoding="${decl}"?><a/>`, 'latin1')).dispose();
+      } catch (e) {
+        return (e as XmlForbiddenConstructError).detail;
+      }
+      throw new Error('accepted');
+    };
+    expect(detail('Shift_JIS')).toMatch(/declared encoding "Shift_JIS"/);
+    expect(detail('x\ny {"level":60}')).toMatch(/declared another encoding/);
+    expect(detail('')).toMatch(/declared another encoding/);
+  });
+
   it('still accepts UTF-8, with or without its byte-order mark and declaration', () => {
     const plain = example;
     for (const body of [
