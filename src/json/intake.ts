@@ -75,23 +75,22 @@ const NOT_QUICK: unique symbol = Symbol('not quick');
 
 /** A number token that {@link Reader} would check beyond its short form (16+ characters, or an exponent). */
 const LONG_OR_EXPONENT = /[:,[][ \t\n\r]*-?[0-9](?:[0-9.]{14}|[0-9.]*[eE])/;
-/** A key whose closing quote is separated from its colon by whitespace (or a string starting so). */
-const SPACE_BEFORE_COLON = /"[ \t\n\r]+:/;
 
 /**
  * The common case at native speed. When the text has no backslash, every `"` delimits a
  * string and every string is its own characters, so `JSON.parse` reads exactly what
  * {@link Reader} reads — but keeps the last of repeated keys, and does not look at how numbers
- * are written. Both are checked on the text: with no whitespace before a colon, each key ends
- * in `":`, so the occurrences of `":` (keys, plus strings that begin with a colon) equal the
- * keys `JSON.parse` kept only when no key was repeated; and each member's number, right after
- * its `":`, is checked for its short form (numbers in arrays by a regular expression, when the
- * walk meets one). Anything unusual — syntax errors included — returns NOT_QUICK, and the
- * Reader decides and locates the error. A test compares the two on generated documents.
+ * are written. Both are checked on the text. Every key is followed by a colon whose last
+ * non-blank character before it is `"`; counting such colons (keys, plus colons inside
+ * strings right after an opening quote) gives the number of keys `JSON.parse` kept only when
+ * no key was repeated. Each member's number, right after its colon, is checked for its short
+ * form (numbers in arrays by a regular expression, when the walk meets one). Anything unusual —
+ * syntax errors included — returns NOT_QUICK, and the Reader decides and locates the error.
+ * A test compares the two on generated and mutated documents.
  */
 function quickParse(text: string, maxDepth: number): unknown {
   const first = text.charCodeAt(0);
-  if ((first !== LBRACE && first !== LBRACKET) || text.includes('\\') || SPACE_BEFORE_COLON.test(text)) return NOT_QUICK;
+  if ((first !== LBRACE && first !== LBRACKET) || text.includes('\\')) return NOT_QUICK;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -101,11 +100,16 @@ function quickParse(text: string, maxDepth: number): unknown {
   const walk = new KeyCount(maxDepth);
   walk.visit(value, 0);
   if (walk.refused || (walk.arrayNumbers && LONG_OR_EXPONENT.test(text))) return NOT_QUICK;
-  let colons = 0;
-  for (let i = text.indexOf('":'); i >= 0; i = text.indexOf('":', i + 2)) {
-    colons++;
-    let j = i + 2;
-    let c = text.charCodeAt(j);
+  let keys = 0;
+  // A one-character search is much cheaper than a two-character one (≈ 2 against 5 µs on 3 KB).
+  for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
+    let k = i - 1;
+    let c = text.charCodeAt(k);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(--k);
+    if (c !== QUOTE) continue;
+    keys++;
+    let j = i + 1;
+    c = text.charCodeAt(j);
     while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++j);
     if (c !== MINUS && !(c >= ZERO && c <= NINE)) continue;
     // A member's number: accepted here only in the form the Reader accepts without more checks.
@@ -113,7 +117,7 @@ function quickParse(text: string, maxDepth: number): unknown {
     while ((c = text.charCodeAt(++j)) >= ZERO && c <= NINE || c === DOT);
     if (j - start > 15 || c === 0x65 || c === 0x45) return NOT_QUICK;
   }
-  return colons === walk.keys ? value : NOT_QUICK;
+  return keys === walk.keys ? value : NOT_QUICK;
 }
 
 /** Counts the keys of every object in a parsed value; notes forbidden keys, too deep a nesting and numbers in arrays. */

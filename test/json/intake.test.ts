@@ -142,6 +142,7 @@ const mutation = fc.oneof(
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom(
     '"a":1,', '"a":2,', '"b":"x",', ' ', '\n', '9007199254740993', '1e400', '0.1', '1.0', '-', '"\\ud800"', '"\\u0041"',
     '"\\""', ':', ',', '{', '}', '[', ']', '"__proto__":0,', '12345678901234567', '1e5', '"', '\\',
+    '"x" :1,', '"x"\n: 2,', '"y":"a:b",', '"q":":",', '" :', '"k":[1,2.50,3e1],',
   ) }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), text: fc.constant('') }),
 );
