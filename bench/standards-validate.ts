@@ -2,8 +2,9 @@
  * Standards validation speed, in-process, one core (issue 3). Goals on the 2-core machine:
  * XML (hardening + parse + XSD + mapping + rules) ≥ 6,000 documents/s; JSON (parse + limits
  * + Ajv + rules) ≥ 25,000/s. The raw limits — libxml2-wasm parse alone and JSON.parse alone —
- * are measured in the same run, next to them, with the I-JSON intake that wraps JSON.parse. Plain loops timed with process.hrtime, after
- * a warm-up that lets V8 finish compiling libxml2's WebAssembly (see warmUp).
+ * are measured in the same run, next to them, with the I-JSON intake that wraps JSON.parse.
+ * Plain loops timed with process.hrtime, after a warm-up that lets V8 finish compiling
+ * libxml2's WebAssembly (see warmUp).
  */
 import { readFileSync } from 'node:fs';
 import { XmlDocument, ParseOption } from 'libxml2-wasm';
