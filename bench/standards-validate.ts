@@ -2,13 +2,15 @@
  * Standards validation speed, in-process, one core (issue 3). Goals on the 2-core machine:
  * XML (hardening + parse + XSD + mapping + rules) ≥ 6,000 documents/s; JSON (parse + limits
  * + Ajv + rules) ≥ 25,000/s. The raw limits — libxml2-wasm parse alone and JSON.parse alone —
- * are measured in the same run, next to them. Plain loops timed with process.hrtime, after
- * a warm-up that lets V8 finish compiling libxml2's WebAssembly (see warmUp).
+ * are measured in the same run, next to them, with the I-JSON intake that wraps JSON.parse.
+ * Plain loops timed with process.hrtime, after a warm-up that lets V8 finish compiling
+ * libxml2's WebAssembly (see warmUp).
  */
 import { readFileSync } from 'node:fs';
 import { XmlDocument, ParseOption } from 'libxml2-wasm';
 import { jsonToXml, loadRegistry } from '../src/standards/index.ts';
 import { parseXml } from '../src/xml/index.ts';
+import { parseJson } from '../src/json/index.ts';
 import { measure, warmUp, type Measured } from './measure.ts';
 
 interface Row extends Measured {
@@ -42,7 +44,8 @@ export async function run(): Promise<Row[]> {
   await add('XML: validate (guard, parse, XSD, map, rules)', xml.length, () => { registry.validate({ body: xml, format: 'xml' }); });
   await add('XML: validate, same certificate unindented', xmlUnindented.length, () => { registry.validate({ body: xmlUnindented, format: 'xml' }); });
   await add('JSON: JSON.parse alone', json.length, () => JSON.parse(json.toString('utf8')));
-  await add('JSON: validate (limits, Ajv, rules)', json.length, () => { registry.validate({ body: json, format: 'json' }); });
+  await add('JSON: I-JSON intake alone (parseJson: limits, keys, numbers)', json.length, () => parseJson(json));
+  await add('JSON: validate (intake, Ajv, rules)', json.length, () => { registry.validate({ body: json, format: 'json' }); });
 
   console.log('| what | bytes | docs/s | µs/doc |');
   console.log('|---|---:|---:|---:|');

@@ -17,9 +17,9 @@ function define(code: string, status: number, title: string) {
 export class MalformedBodyError extends define('BXG_MALFORMED_BODY', 400, 'Malformed request body') {}
 /** Input failed validation of its shape or parameters. */
 export class InvalidRequestError extends define('BXG_INVALID_REQUEST', 400, 'Invalid request') {}
-/** XML with a DOCTYPE, entity declaration or processing instruction. */
+/** XML with a DOCTYPE, entity declaration or processing instruction, not UTF-8, or over a limit. */
 export class XmlForbiddenConstructError extends define('BXG_XML_FORBIDDEN', 400, 'Forbidden XML construct') {}
-/** JSON over the nesting limit or with a forbidden key. */
+/** JSON that is not I-JSON (repeated key, inexact number, not Unicode), over a limit, or with a forbidden key. */
 export class JsonForbiddenConstructError extends define('BXG_JSON_FORBIDDEN', 400, 'Forbidden JSON construct') {}
 /** Caller is not authenticated (no or bad request signature). */
 export class UnauthenticatedError extends define('BXG_UNAUTHENTICATED', 401, 'Authentication required') {}

@@ -8,7 +8,6 @@
 export { Registry, loadRegistry, compareSemver, type DocumentTypeEntry, type RegistryOptions } from './registry.ts';
 export { validateDocument, validateXmlDocument, validateJsonValue, type ValidateInput, type ValidateOptions } from './validate.ts';
 export { SchemaLoadError } from './xsd-compile.ts';
-export { parseJson, checkJsonValue, DEFAULT_JSON_LIMITS, type JsonLimits } from './json-intake.ts';
 export { xmlToJson, jsonToXml, canonicalNumber, MappingError, type MappedType, type TypeResolver } from './mapping.ts';
 export { pointerToXPath, elementPath } from './xml-paths.ts';
 export { namespaceOf, parseNamespace, DEFAULT_SCHEMAS_DIR, DEFAULT_STANDARDS_DIR } from './paths.ts';

@@ -1,7 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { ReportCode, ReportError } from './types.ts';
-import { escapeSegment } from './json-pointer.ts';
+import { escapeSegment } from '../json/index.ts';
 
 /** The formats CONVENTIONS.md allows; any other `format` fails compilation (strict mode). */
 const FORMATS = ['date', 'date-time', 'uri', 'email', 'uuid'] as const;

@@ -5,7 +5,7 @@ import { NotFoundError, UnsupportedMediaTypeError, InvalidRequestError } from '.
 import type { Registry, DocumentTypeEntry } from './registry.ts';
 import { buildKitZip, listExamples } from './kit.ts';
 import type { DocumentFormat } from './types.ts';
-import type { JsonLimits } from './json-intake.ts';
+import type { JsonLimits } from '../json/index.ts';
 
 /** Options of {@link standardsRoutes}. */
 export interface StandardsRoutesOptions {

@@ -1,5 +1,5 @@
 import { namespaceOfSchemaId } from './paths.ts';
-import { splitPointer } from './json-pointer.ts';
+import { splitPointer } from '../json/index.ts';
 
 /*
  * A "shape" is what the XML⇄JSON mapping needs to know of a JSON Schema, with every $ref

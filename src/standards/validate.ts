@@ -2,7 +2,7 @@ import { XmlElement, XmlValidateError, type XmlDocument, type XmlTreeNode } from
 import { InvalidRequestError, UnknownDocumentTypeError } from '../errors/index.ts';
 import { parseXml, sniffDocumentForm, DEFAULT_XML_LIMITS } from '../xml/index.ts';
 import type { Registry, DocumentTypeEntry } from './registry.ts';
-import { parseJson, type JsonLimits } from './json-intake.ts';
+import { parseJson, type JsonLimits } from '../json/index.ts';
 import { ajvErrorToReport } from './json-schema.ts';
 import { xsdErrorToReport } from './xsd-errors.ts';
 import { xmlToJson, elementToJson, MappingError } from './mapping.ts';

@@ -2,7 +2,7 @@ import type { XmlElement } from 'libxml2-wasm';
 import { rawTree, ptrOf, ELEMENT_NODE, type NodePtr } from '../xml/index.ts';
 import type { Shape } from './shape.ts';
 import type { MappedType, TypeResolver } from './mapping.ts';
-import { splitPointer, getAtPointer, joinPointer } from './json-pointer.ts';
+import { splitPointer, getAtPointer, joinPointer } from '../json/index.ts';
 
 /**
  * The report XPath of an element: local names from the document element down, `[n]` on

@@ -32,29 +32,64 @@ function forbidden(bytes: Uint8Array, offset: number, what: string): never {
   });
 }
 
+/** Byte-order marks and signatures of encodings other than UTF-8 (libxml2 detects several of them). */
+const FOREIGN_MARKS: ReadonlyArray<readonly [number[], string]> = [
+  [[0x00, 0x00, 0xfe, 0xff], 'UTF-32 byte-order mark'],
+  [[0xff, 0xfe, 0x00, 0x00], 'UTF-32 byte-order mark'],
+  [[0xfe, 0xff], 'UTF-16 byte-order mark'],
+  [[0xff, 0xfe], 'UTF-16 byte-order mark'],
+  [[0x2b, 0x2f, 0x76], 'UTF-7 byte-order mark'],
+  [[0xf7, 0x64, 0x4c], 'UTF-1 byte-order mark'],
+  [[0xdd, 0x73, 0x66, 0x73], 'UTF-EBCDIC byte-order mark'],
+  [[0x0e, 0xfe, 0xff], 'SCSU byte-order mark'],
+  [[0xfb, 0xee, 0x28], 'BOCU-1 byte-order mark'],
+  [[0x84, 0x31, 0x95, 0x33], 'GB 18030 byte-order mark'],
+  [[0x4c, 0x6f, 0xa7, 0x94], 'EBCDIC "<?xm"'],
+];
+
+function notUtf8(bytes: Uint8Array, offset: number, what: string): never {
+  const { line, column } = lineColumn(bytes, offset);
+  throw new XmlForbiddenConstructError({
+    detail: `only UTF-8 XML is accepted: ${what} (line ${line}, column ${column})`,
+    errors: [{ code: 'xml.encoding', message: `only UTF-8 is accepted: ${what}`, line, column }],
+  });
+}
+
 /**
  * Scan raw XML bytes before any parser sees them (design.md §6): refuse a DOCTYPE, an entity
- * declaration or a processing instruction other than the leading XML declaration, a
- * non-UTF-8 encoding, and documents over the size or depth limit. Comments, CDATA and
- * attribute values are skipped so their content cannot hide or fake a construct.
+ * declaration or a processing instruction other than the leading XML declaration, any
+ * encoding but UTF-8 (declared, by byte-order mark, or by NUL bytes), and documents over the
+ * size or depth limit. Comments, CDATA and attribute values are skipped so their content
+ * cannot hide or fake a construct.
  */
 export function guardXml(bytes: Uint8Array, limits: XmlGuardLimits): void {
   if (bytes.length > limits.maxBytes) {
     throw new XmlForbiddenConstructError({ detail: `document is ${bytes.length} bytes; the limit is ${limits.maxBytes}` });
   }
-  if ((bytes[0] === 0xfe && bytes[1] === 0xff) || (bytes[0] === 0xff && bytes[1] === 0xfe)) {
-    throw new XmlForbiddenConstructError({ detail: 'only UTF-8 XML is accepted (found a UTF-16 byte-order mark)' });
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Exchanged XML is UTF-8 only. The scan below reads bytes as ASCII, which is sound for UTF-8
+  // alone: in UTF-16 or UTF-32 every ASCII character carries NUL bytes (the scan would see
+  // "<\0!\0D…" and no DOCTYPE), and libxml2 would detect that encoding by itself. So any
+  // other byte-order mark, any NUL byte (never allowed in XML 1.0 either) and any other
+  // declared encoding are refused here; parse.ts also tells libxml2 that the input is UTF-8.
+  if (bytes[0] !== 0x3c) {
+    for (const [mark, name] of FOREIGN_MARKS) {
+      if (mark.every((b, k) => bytes[k] === b)) notUtf8(bytes, 0, `found a ${name} signature`);
+    }
   }
+  const nul = buf.indexOf(0);
+  if (nul >= 0) notUtf8(bytes, nul, 'found a NUL byte, as UTF-16 or UTF-32 text has');
   // One byte per character, so string offsets are byte offsets; V8's string search is much
   // cheaper than a native Buffer.indexOf call per tag.
-  const s = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const s = buf.toString('latin1');
   let i = s.startsWith('\xef\xbb\xbf') ? 3 : 0;
   if (s.startsWith('<?xml', i) && /[\s?]/.test(s.charAt(i + 5))) {
     const end = s.indexOf('?>', i);
     if (end < 0) throw new MalformedBodyError({ detail: 'unterminated XML declaration' });
-    const enc = /encoding\s*=\s*["']([^"']+)["']/.exec(s.slice(i, end))?.[1];
-    if (enc && !/^utf-?8$/i.test(enc)) {
-      throw new XmlForbiddenConstructError({ detail: `only UTF-8 XML is accepted (declared encoding "${enc}")` });
+    const enc = /encoding\s*=\s*["']([^"']*)["']/.exec(s.slice(i, end))?.[1];
+    if (enc !== undefined && !/^utf-?8$/i.test(enc)) {
+      // The name is echoed only when it looks like one (the detail reaches logs).
+      notUtf8(bytes, i, /^[A-Za-z0-9._:-]{1,40}$/.test(enc) ? `declared encoding "${enc}"` : 'declared another encoding');
     }
     i = end + 2;
   }

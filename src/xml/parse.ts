@@ -1,10 +1,12 @@
-import { ParseOption, XmlDocument, XmlParseError, type ErrorDetail } from 'libxml2-wasm';
+import { ParseOption, XmlParseError, type ErrorDetail, type XmlDocument } from 'libxml2-wasm';
 // Deep import on purpose (libxml2-wasm is pinned in package.json): the public fromBuffer makes
 // a new parser context, and with it a new name dictionary, for every document. Reusing one
 // context saves ≈ 7 µs on a 5 KB e-CO (≈ 12 % of the parse); tests cover every path below.
 import { error, xmlCtxtSetErrorHandler, xmlFreeDoc, xmlFreeParserCtxt, xmlNewParserCtxt, xmlReadMemory } from 'libxml2-wasm/lib/libxml2.mjs';
 import { MalformedBodyError } from '../errors/index.ts';
 import { guardXml, type XmlGuardLimits } from './guard.ts';
+import { trackDocument } from './documents.ts';
+import { LAYOUT_PROBE, checkRawLayout } from './raw-tree.ts';
 
 /** Defaults used when a caller gives no limits. */
 export const DEFAULT_XML_LIMITS: XmlGuardLimits = { maxBytes: 5 * 1024 * 1024, maxDepth: 64 };
@@ -19,7 +21,16 @@ export const DEFAULT_XML_LIMITS: XmlGuardLimits = { maxBytes: 5 * 1024 * 1024, m
  */
 const PARSE_OPTIONS =
   ParseOption.XML_PARSE_NONET | ParseOption.XML_PARSE_NO_XXE |
-  ParseOption.XML_PARSE_NOWARNING | ParseOption.XML_PARSE_NO_SYS_CATALOG | ParseOption.XML_PARSE_COMPACT;
+  ParseOption.XML_PARSE_NOWARNING | ParseOption.XML_PARSE_NO_SYS_CATALOG | ParseOption.XML_PARSE_COMPACT |
+  ParseOption.XML_PARSE_IGNORE_ENC;
+
+/*
+ * The input is UTF-8, whatever it says (the guard has refused every other declaration, mark
+ * and NUL byte): the encoding given to xmlCtxtReadMemory switches off libxml2's detection
+ * from the first bytes, and IGNORE_ENC its reading of the declaration — so no byte sequence
+ * the guard let through can be decoded as UTF-16, UTF-32, EBCDIC or Latin-1 by libxml2.
+ */
+const ENCODING = 'UTF-8';
 
 /**
  * A context is renewed after this many input bytes: its dictionary keeps every element name
@@ -29,8 +40,12 @@ const PARSE_OPTIONS =
  */
 const RENEW_AFTER_BYTES = 4 * 1024 * 1024;
 
-/** One libxml2 parser context reused for document after document (parsing is synchronous). */
-class SharedParser {
+/**
+ * One libxml2 parser context reused for document after document (parsing is synchronous).
+ * No guard: exported for the tests that prove libxml2 is held to UTF-8 on its own; every
+ * other caller goes through {@link parseXml}. @internal
+ */
+export class SharedParser {
   private ctxt = 0;
   private bytesSeen = 0;
   private readonly details: ErrorDetail[] = [];
@@ -50,7 +65,7 @@ class SharedParser {
     this.details.length = 0;
     let doc: number;
     try {
-      doc = xmlReadMemory(this.ctxt, bytes, null, null, PARSE_OPTIONS);
+      doc = xmlReadMemory(this.ctxt, bytes, null, ENCODING, PARSE_OPTIONS);
     } catch (e) {
       this.renew(); // e.g. out of WebAssembly memory: start the next document afresh
       throw e;
@@ -63,16 +78,28 @@ class SharedParser {
       this.renew();
       throw new XmlParseError(details.map((d) => d.message).join('') || 'Failed to parse XML', details);
     }
-    return (XmlDocument as unknown as { getInstance(ptr: number): XmlDocument }).getInstance(doc);
+    return trackDocument(doc);
   }
 }
 
 const parser = new SharedParser();
 
+// The one check, at load, that the struct layout src/xml reads is libxml2-wasm's.
+{
+  const probe = parser.parse(Buffer.from(LAYOUT_PROBE));
+  try {
+    checkRawLayout(probe);
+  } finally {
+    probe.dispose();
+  }
+}
+
 /**
  * Parse untrusted XML once, hardened (design.md §6): the byte guard runs first, then
  * libxml2 with network and external entities disabled. The caller owns the returned
- * document and must `dispose()` it; later steps (XSD, signature, mapping) reuse it.
+ * document and must `dispose()` it; later steps (XSD, signature, mapping) reuse it, and this
+ * part's readers refuse it (XmlDisposedError) once disposed. Read what you need from it
+ * before any `await`, or keep it alive until the awaited work is done.
  * @throws XmlForbiddenConstructError for a refused construct, MalformedBodyError when not well-formed.
  */
 export function parseXml(bytes: Uint8Array, limits: XmlGuardLimits = DEFAULT_XML_LIMITS): XmlDocument {

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { access, describeAccess, type RouteAccess } from '../../src/http/index.ts';
-import { parseJson } from '../../src/standards/index.ts';
-import type * as StandardsModule from '../../src/standards/index.ts';
+import { parseJson } from '../../src/json/index.ts';
+import type * as JsonModule from '../../src/json/index.ts';
 import { createTestApp, testDevPki, testRegistry, type TestApp } from '../support/app.ts';
 import { partySigner, signCall, signedInject } from '../support/signed.ts';
 
 // The app's real JSON parser, watched: an unauthenticated call must be refused before it runs.
-vi.mock('../../src/standards/index.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof StandardsModule>();
+vi.mock('../../src/json/index.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof JsonModule>();
   return { ...real, parseJson: vi.fn(real.parseJson) };
 });
 

@@ -1,5 +1,6 @@
 import { parseXml, sniffDocumentForm, type DocumentForm } from '../../xml/index.ts';
-import { JsonForbiddenConstructError, MalformedBodyError } from '../../errors/index.ts';
+import { MalformedBodyError } from '../../errors/index.ts';
+import { parseJson, DEFAULT_JSON_LIMITS, type JsonLimits } from '../../json/index.ts';
 import { parseJsonSignature, signJsonDocument, verifyJsonDocument } from '../jws/index.ts';
 import {
   checkExpectation, parseCertificate, type ParsedCertificate, type Signer, type SignerExpectation, type SignerIdentity, type TrustedKey,
@@ -9,18 +10,14 @@ import { validatePath } from '../trust/index.ts';
 
 export type { DocumentForm } from '../../xml/index.ts';
 
-/** JSON.parse that refuses `__proto__` / `constructor` keys (design.md §6). */
-export function parseJsonDocument(bytes: Uint8Array): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(bytes).toString('utf8'), (key, v: unknown) => {
-      if (key === '__proto__' || key === 'constructor') throw new JsonForbiddenConstructError({ detail: `key "${key}" is not allowed` });
-      return v;
-    });
-  } catch (e) {
-    if (e instanceof JsonForbiddenConstructError) throw e;
-    throw new MalformedBodyError({ detail: `JSON is not well-formed: ${(e as Error).message}` });
-  }
+/**
+ * A JSON document read through the one JSON intake (I-JSON only, size and depth limits,
+ * prototype keys refused: src/json), which must be an object. Signing and verifying read the
+ * same way as validation, so no two byte strings that differ in meaning share a signature.
+ * @throws MalformedBodyError or JsonForbiddenConstructError, located.
+ */
+export function parseJsonDocument(bytes: Uint8Array, limits: JsonLimits = DEFAULT_JSON_LIMITS): Record<string, unknown> {
+  const value = parseJson(bytes, limits);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new MalformedBodyError({ detail: 'the document must be a JSON object' });
   return value as Record<string, unknown>;
 }

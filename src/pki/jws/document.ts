@@ -1,7 +1,8 @@
 import { verify as cryptoVerify } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { flattenedVerify } from 'jose';
-import { DocumentSignatureError, InvalidRequestError, UntrustedCertificateError } from '../../errors/index.ts';
+import { DocumentSignatureError, GatewayError, InvalidRequestError, UntrustedCertificateError } from '../../errors/index.ts';
+import { parseJson } from '../../json/index.ts';
 import {
   ALGORITHM_PARAMS, checkExpectation, checkSigner, keyInput, keyMisfit, thumbprint,
   type SignatureAlgorithm, type Signer, type SignerExpectation, type SignerIdentity, type TrustedKey,
@@ -129,6 +130,8 @@ export function signJsonDocument<T extends Record<string, unknown>>(doc: T, sign
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
+/** A protected header holds a few names and an x5c chain: 64 KiB and two levels are plenty. */
+const HEADER_LIMITS = { maxBytes: 64 * 1024, maxDepth: 2 };
 
 /** Read and check the JWS header of a document (no cryptography). */
 export function parseJsonSignature(doc: unknown): { jws: DetachedJws; info: JwsHeaderInfo } {
@@ -144,9 +147,11 @@ export function parseJsonSignature(doc: unknown): { jws: DetachedJws; info: JwsH
   if (typeof p !== 'string' || !B64URL.test(p) || typeof s !== 'string' || !B64URL.test(s)) refuse('profile', 'protected and signature must be base64url strings');
   let header: unknown;
   try {
-    header = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
-  } catch {
-    refuse('profile', 'the protected header is not JSON');
+    header = parseJson(Buffer.from(p, 'base64url'), HEADER_LIMITS);
+  } catch (e) {
+    if (!(e instanceof GatewayError)) throw e;
+    // The header is signed too: read as I-JSON, so that a repeated "alg" cannot mean two things.
+    refuse('profile', `the protected header is not I-JSON: ${e.errors?.[0]?.message ?? e.detail}`);
   }
   if (!isPlainObject(header)) refuse('profile', 'the protected header is not a JSON object');
   const alg = header.alg;

@@ -1,12 +1,12 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { XmlElement, XmlText, XmlXPath, type XmlDocument } from 'libxml2-wasm';
-import { XmlTreeCommonStruct } from 'libxml2-wasm/lib/libxml2.mjs';
+import { XmlText, XmlXPath, type XmlDocument, type XmlElement } from 'libxml2-wasm';
 import { DocumentSignatureError, UntrustedCertificateError } from '../../errors/index.ts';
+import { childElements } from '../../xml/index.ts';
 import {
   ALGORITHM_PARAMS, checkExpectation, checkSigner, keyInput, keyMisfit,
   type SignatureAlgorithm, type SignerExpectation, type SignerIdentity, type TrustedKey,
 } from '../keys/index.ts';
-import { canonicalSignedInfo, canonicalWithout, nodePtr } from './c14n.ts';
+import { canonicalSignedInfo, canonicalWithout } from './c14n.ts';
 import { DIGEST_METHODS, DSIG_NS, ENVELOPED, EXC_C14N, SIGNATURE_METHODS, type XmlDigest } from './profile.ts';
 
 /** What the signature says about itself, before any trust decision. */
@@ -62,38 +62,15 @@ function untrusted(code: string, message: string): never {
   throw new UntrustedCertificateError({ detail: `XML signature refused: ${message}`, errors: [{ code: `signature.${code}`, message }] });
 }
 
-// Walking children through the public getters wraps every node through a lookup by type, which
-// was most of the cost of parsing a Signature; these helpers read the node pointers instead.
-const ELEMENT = 1, TEXT = 3, COMMENT = 8;
-const Element = XmlElement as unknown as new (nodePtr: number) => XmlElement;
-const Text = XmlText as unknown as new (nodePtr: number) => XmlText;
-
-/** The node pointers of an element's children, in document order. */
-function childPtrs(parent: XmlElement): number[] {
-  const out: number[] = [];
-  for (let p = XmlTreeCommonStruct.children(nodePtr(parent)); p; p = XmlTreeCommonStruct.next(p)) out.push(p);
-  return out;
-}
-
-/** Whitespace-only text or a comment. */
-function isBlank(p: number): boolean {
-  const type = XmlTreeCommonStruct.type(p);
-  return type === COMMENT || (type === TEXT && !/[^ \t\r\n]/.test(new Text(p).content));
-}
-
-/** Element children of a ds element; refuses text content and elements of other namespaces. */
+/** Element children of a ds element; refuses text content and elements of other namespaces, in document order. */
 function dsChildren(parent: XmlElement, where: string): XmlElement[] {
-  const out: XmlElement[] = [];
-  for (const p of childPtrs(parent)) {
-    if (XmlTreeCommonStruct.type(p) === ELEMENT) {
-      const n = new Element(p);
-      if (n.namespaceUri !== DSIG_NS) refuse('profile', `unexpected element {${n.namespaceUri}}${n.name} in ${where}`);
-      out.push(n);
-    } else if (!isBlank(p)) {
-      refuse('profile', `unexpected content in ${where}`);
-    }
-  }
-  return out;
+  const { elements, contentAt } = childElements(parent);
+  elements.forEach((n, i) => {
+    if (i === contentAt) refuse('profile', `unexpected content in ${where}`);
+    if (n.namespaceUri !== DSIG_NS) refuse('profile', `unexpected element {${n.namespaceUri}}${n.name} in ${where}`);
+  });
+  if (contentAt === elements.length) refuse('profile', `unexpected content in ${where}`);
+  return elements;
 }
 
 function expectNames(children: XmlElement[], names: string[], where: string): void {
@@ -104,7 +81,8 @@ function expectNames(children: XmlElement[], names: string[], where: string): vo
 function algorithmOf(el: XmlElement): string {
   const a = el.attr('Algorithm');
   if (!a) refuse('profile', `${el.name} has no Algorithm`);
-  if (!childPtrs(el).every(isBlank)) refuse('profile', `${el.name} must be empty (no parameters in this profile)`);
+  const inside = childElements(el);
+  if (inside.elements.length || inside.contentAt >= 0) refuse('profile', `${el.name} must be empty (no parameters in this profile)`);
   return a.value;
 }
 
@@ -167,13 +145,9 @@ export function parseXmlSignature(doc: XmlDocument): ParsedXmlSignature {
   const keyInfoCertificates: Buffer[] = [];
   if (keyInfo) {
     // KeyInfo is information only: collect certificates, ignore everything else, dereference nothing.
-    for (const dp of childPtrs(keyInfo)) {
-      if (XmlTreeCommonStruct.type(dp) !== ELEMENT) continue;
-      const d = new Element(dp);
+    for (const d of childElements(keyInfo).elements) {
       if (d.name !== 'X509Data' || d.namespaceUri !== DSIG_NS) continue;
-      for (const cp of childPtrs(d)) {
-        if (XmlTreeCommonStruct.type(cp) !== ELEMENT) continue;
-        const c = new Element(cp);
+      for (const c of childElements(d).elements) {
         if (c.name === 'X509Certificate' && c.namespaceUri === DSIG_NS) keyInfoCertificates.push(base64(c, 'X509Certificate'));
       }
     }
@@ -237,11 +211,12 @@ export function verifyParsedXmlSignature(doc: XmlDocument, parsed: ParsedXmlSign
  */
 export async function verifyXmlSignature(doc: XmlDocument, resolve: TrustedKeyResolver | TrustedKey, options: XmlVerifyOptions): Promise<XmlVerifyResult> {
   const expectation = checkExpectation(options);
-  const parsed = parseXmlSignature(doc);
-  const trusted = typeof resolve === 'function'
-    ? await resolve({ signatureAlgorithm: parsed.signatureAlgorithm, digestAlgorithm: parsed.digestAlgorithm, keyInfoCertificates: parsed.keyInfoCertificates }, expectation)
-    : resolve;
-  return verifyParsedXmlSignature(doc, parsed, trusted, options);
+  if (typeof resolve !== 'function') return verifyXmlSignatureSync(doc, resolve, options);
+  const { signatureAlgorithm, digestAlgorithm, keyInfoCertificates } = parseXmlSignature(doc);
+  const trusted = await resolve({ signatureAlgorithm, digestAlgorithm, keyInfoCertificates }, expectation);
+  // No node of the tree is kept across the await (its document may be disposed meanwhile:
+  // src/xml then refuses it): the Signature is read again from the document as it is now.
+  return verifyXmlSignatureSync(doc, trusted, options);
 }
 
 /** Synchronous verification with a known trusted key (hot path; same checks as {@link verifyXmlSignature}). */
