@@ -377,9 +377,11 @@ class Reader {
 
   private syntax(message: string, at: number): never {
     const { line, column } = textLineColumn(this.text, at);
+    // Line and column only: a text that is not JSON is not echoed, not even its key names
+    // (they reach the caller and the log; issue 8 item 8).
     throw new MalformedBodyError({
       detail: `body is not valid JSON: ${message} (line ${line}, column ${column})`,
-      errors: [{ code: 'json.malformed', message, path: this.pointer(), line, column }],
+      errors: [{ code: 'json.malformed', message, line, column }],
     });
   }
 

@@ -77,8 +77,8 @@ describe('HTTP app: errors as problem+json', () => {
     const r = await h.app.inject({ method: 'POST', url: '/test/write', headers: { 'content-type': 'application/json' }, payload: '{"password": hunter2}' });
     expect(r.statusCode).toBe(400);
     const body = r.json();
-    expect(body).toMatchObject({ code: 'BXG_MALFORMED_BODY', errors: [{ code: 'json.syntax', line: 1, column: 14 }] });
-    expect(body.detail).toBe('the body is not valid JSON: unexpected character where a value should start (line 1, column 14)');
+    expect(body).toMatchObject({ code: 'BXG_MALFORMED_BODY', errors: [{ code: 'json.malformed', line: 1, column: 14 }] });
+    expect(body.detail).toBe('body is not valid JSON: unexpected character, expected a value (line 1, column 14)');
     expect(r.body).not.toMatch(/hunter|password/);
   });
 
