@@ -53,8 +53,9 @@ export class AuditInputError extends Error {
 const ACTION = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
 const DETAIL_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
-// A lone UTF-16 surrogate has no UTF-8 encoding: two implementations would hash different bytes.
-const LONE_SURROGATE = /\p{Cs}/u;
+// A lone UTF-16 surrogate has no UTF-8 encoding (two implementations would hash different
+// bytes), and PostgreSQL text cannot hold NUL.
+const UNENCODABLE = /\p{Cs}|\0/u;
 const MAX_DETAILS = 32;
 const MAX_DETAIL_STRING = 1000;
 
@@ -62,7 +63,7 @@ function checkText(value: unknown, what: string, max: number): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > max) {
     throw new AuditInputError(`audit ${what} must be a string of 1..${max} characters`);
   }
-  if (LONE_SURROGATE.test(value)) throw new AuditInputError(`audit ${what} contains a lone UTF-16 surrogate`);
+  if (UNENCODABLE.test(value)) throw new AuditInputError(`audit ${what} contains a NUL or a lone UTF-16 surrogate`);
   return value;
 }
 
@@ -99,7 +100,7 @@ export function checkEntryInput(input: AuditEntryInput): void {
     }
     if (typeof v === 'string') {
       if (v.length > MAX_DETAIL_STRING) throw new AuditInputError(`audit details.${k} is longer than ${MAX_DETAIL_STRING} characters`);
-      if (LONE_SURROGATE.test(v)) throw new AuditInputError(`audit details.${k} contains a lone UTF-16 surrogate`);
+      if (UNENCODABLE.test(v)) throw new AuditInputError(`audit details.${k} contains a NUL or a lone UTF-16 surrogate`);
       continue;
     }
     throw new AuditInputError(`audit details.${k} must be a string, integer, boolean or null`);

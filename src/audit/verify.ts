@@ -26,7 +26,10 @@ export type ChainProblemKind =
 
 /** One problem found, located by sequence number. */
 export interface ChainProblem {
-  /** The first sequence number this problem makes unprovable. */
+  /**
+   * Where it is: the entry for entry-level problems; for a checkpoint that does not match and no
+   * entry inside its batch explains why, the batch's first entry (see `range`).
+   */
   seq: number;
   kind: ChainProblemKind;
   message: string;
@@ -229,6 +232,15 @@ export async function verifyChain(db: Queryable, options: VerifyChainOptions = {
   }
   if (expected <= to) skipGap(to);
 
+  // A batch that fails its checkpoint because of an entry already located inside it is that
+  // entry's consequence: rank it there. Unexplained, it points at the batch's first entry (a
+  // consistent rewrite cannot be located more precisely than the batch the signature covers).
+  const entryLevel = problems.filter((p) => ENTRY_KINDS.has(p.kind));
+  for (const p of problems) {
+    if (p.kind !== 'checkpoint' || !p.range) continue;
+    const inside = entryLevel.filter((q) => q.seq >= p.range![0] && q.seq <= p.range![1]).map((q) => q.seq);
+    if (inside.length) p.seq = Math.min(...inside);
+  }
   problems.sort((a, b) => a.seq - b.seq || order(a.kind) - order(b.kind));
   const uncovered: [number, number] | undefined = head > (lastCp?.seq ?? 0) ? [(lastCp?.seq ?? 0) + 1, head] : undefined;
   return {
@@ -238,6 +250,7 @@ export async function verifyChain(db: Queryable, options: VerifyChainOptions = {
   };
 }
 
+const ENTRY_KINDS = new Set<ChainProblemKind>(['missing', 'inserted', 'link', 'hash']);
 const KIND_ORDER: ChainProblemKind[] = ['missing', 'inserted', 'link', 'hash', 'checkpoint-order', 'checkpoint-signature', 'checkpoint', 'timestamp'];
 function order(k: ChainProblemKind): number {
   return KIND_ORDER.indexOf(k);
