@@ -10,7 +10,8 @@
 import { sign, verify } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
 import { flattenedVerify } from 'jose';
-import { createSigner, createTestPki, jsonSigningPayload, JWS_ALGORITHMS, signJsonDocument, signXml, verifyJsonDocument, verifyXmlSignatureSync } from '../src/pki/index.ts';
+import { createSigner, jsonSigningPayload, JWS_ALGORITHMS, signJsonDocument, signXml, verifyJsonDocument, verifyXmlSignatureSync } from '../src/pki/index.ts';
+import { createTestPki } from '../test/support/test-pki.ts';
 import { parseXml } from '../src/xml/index.ts';
 import { measure, warmUp, type Measured } from './measure.ts';
 import { profileSignedXml } from '../test/pki/support/xml-crypto-profile.ts';

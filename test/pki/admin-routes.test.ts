@@ -2,7 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createSigner, type Signer } from '../../src/pki/signer.ts';
+import { createSigner, type Signer } from '../../src/pki/keys/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, type OpensslCa } from './support/openssl-ca.ts';
 import { buildSignedApp, signedInject } from './support/signed-app.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { createTestPki } from '../../src/pki/index.ts';
+import { createTestPki } from '../support/test-pki.ts';
 import { sampleJson } from './support/json-fixtures.ts';
 import { sampleXml } from './support/xml-fixtures.ts';
 

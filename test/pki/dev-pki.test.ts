@@ -4,7 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createTestPki, DEV_P12_PASSWORD, DEV_PARTIES, initDevPki, partyIdsFromCertificate } from '../../src/pki/index.ts';
+import { createTestPki } from '../support/test-pki.ts';
+import { DEV_P12_PASSWORD, DEV_PARTIES } from '../../src/pki/dev/index.ts';
+import { initDevPki } from '../../src/pki/index.ts';
+import { partyIdsFromCertificate } from '../../src/pki/keys/index.ts';
 import { main } from '../../src/cli/main.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'bxg-devpki-'));

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  initDevPki, jwsTrustResolver, loadSigner, seedDevTrust, signJsonDocument, signXml, TrustError, TrustStore,
-  verifyJsonDocument, verifyXmlSignature, xmlTrustResolver, type DevPkiResult,
+  initDevPki, loadSigner, seedDevTrust, signJsonDocument, signXml, TrustStore, verifyJsonDocument, type DevPkiResult,
 } from '../../src/pki/index.ts';
+import { jwsTrustResolver, xmlTrustResolver } from '../../src/pki/documents/index.ts';
+import { TrustError } from '../../src/pki/trust/index.ts';
+import { verifyXmlSignature } from '../../src/pki/xmldsig/index.ts';
 import { parseXml } from '../../src/xml/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { sampleJson } from './support/json-fixtures.ts';

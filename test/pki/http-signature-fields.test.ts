@@ -1,11 +1,9 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkContentDigest, contentDigest } from '../../src/pki/content-digest.ts';
-import { verifyHttpSignature } from '../../src/pki/http-signature-algorithms.ts';
-import { readSignatures, signatureBase } from '../../src/pki/http-signature-base.ts';
 import {
+  checkContentDigest, contentDigest, verifyHttpSignature, readSignatures, signatureBase,
   parseDictionary, parseItem, serializeDictionary, serializeInnerList, StructuredFieldError,
-} from '../../src/pki/structured-fields.ts';
+} from '../../src/pki/http-signatures/index.ts';
 
 describe('RFC 8941 subset', () => {
   it('parses and re-serialises dictionaries with inner lists and parameters', () => {

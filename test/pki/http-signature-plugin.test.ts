@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { contentDigest } from '../../src/pki/content-digest.ts';
-import { signRequest, verifyResponse } from '../../src/pki/http-signature-client.ts';
-import { createSigner, type Signer } from '../../src/pki/signer.ts';
-import type { TrustStore } from '../../src/pki/trust-store.ts';
+import { contentDigest, signRequest, verifyResponse } from '../../src/pki/http-signatures/index.ts';
+import { createSigner, type Signer } from '../../src/pki/keys/index.ts';
+import type { TrustStore } from '../../src/pki/trust/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { buildSignedApp, PUBLIC_URL, signedInject } from './support/signed-app.ts';
 
@@ -168,7 +167,7 @@ describe('RFC 9421 signed calls through the plugin', () => {
       await second.app.close();
     }
     await t.db.query("INSERT INTO request_nonces (key_id, nonce, expires_at) VALUES ('k', 'old', now() - interval '1 second')");
-    const { NonceStore } = await import('../../src/pki/nonce-store.ts');
+    const { NonceStore } = await import('../../src/pki/http-signatures/index.ts');
     expect(await new NonceStore(t.db).purge()).toBeGreaterThanOrEqual(1);
     const { rows } = await t.db.query("SELECT 1 FROM request_nonces WHERE nonce = 'old'");
     expect(rows).toHaveLength(0);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonSigningPayload, signJsonDocument, verifyJsonDocument } from '../../src/pki/jws-document.ts';
+import { jsonSigningPayload, signJsonDocument, verifyJsonDocument } from '../../src/pki/jws/index.ts';
 import { jwsKeys, signerOf } from './support/jws-vectors.ts';
 
 /* For generated JSON objects: what bxg signs verifies (both engines) after a JSON round trip, and not after a change. */

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { flattenedVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { GatewayError, DocumentSignatureError, UntrustedCertificateError } from '../../src/errors/index.ts';
-import { jsonSigningPayload, signJsonDocument, verifyJsonDocument, JWS_ALGORITHMS } from '../../src/pki/jws-document.ts';
-import { thumbprint } from '../../src/pki/x509.ts';
-import type { TestParty } from '../../src/pki/index.ts';
+import { jsonSigningPayload, signJsonDocument, verifyJsonDocument, JWS_ALGORITHMS } from '../../src/pki/jws/index.ts';
+import { thumbprint } from '../../src/pki/keys/index.ts';
+import type { TestParty } from '../support/test-pki.ts';
 import { sampleJson } from './support/json-fixtures.ts';
 import { b64url, forgeJws, jwsKeys, signerOf } from './support/jws-vectors.ts';
 

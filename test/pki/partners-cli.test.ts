@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { partnersAdd, partnersList } from '../../src/cli/commands/partners.ts';
-import { createTestPki, DEV_P12_PASSWORD } from '../../src/pki/dev-pki.ts';
-import { TrustStore } from '../../src/pki/trust-store.ts';
+import { createTestPki } from '../support/test-pki.ts';
+import { DEV_P12_PASSWORD } from '../../src/pki/dev/index.ts';
+import { TrustStore } from '../../src/pki/trust/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, type OpensslCa } from './support/openssl-ca.ts';
 

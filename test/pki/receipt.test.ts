@@ -4,7 +4,9 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { DocumentSignatureError, InvalidRequestError, UntrustedCertificateError } from '../../src/errors/index.ts';
-import { createReceipt, createSigner, createTestPki, verifyReceipt } from '../../src/pki/index.ts';
+import { createReceipt, verifyReceipt } from '../../src/pki/documents/index.ts';
+import { createSigner } from '../../src/pki/index.ts';
+import { createTestPki } from '../support/test-pki.ts';
 
 const pki = createTestPki();
 const gw = pki.party('KR:KCS');

@@ -2,9 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCrl } from '../../src/pki/revocation-crl.ts';
-import { TrustStore } from '../../src/pki/trust-store.ts';
-import { TrustError } from '../../src/pki/trust-types.ts';
+import { readCrl } from '../../src/pki/revocation/index.ts';
+import { TrustStore, TrustError } from '../../src/pki/trust/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, type OpensslCa } from './support/openssl-ca.ts';
 

@@ -4,9 +4,8 @@ import type { AddressInfo } from 'node:net';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrustStore } from '../../src/pki/trust-store.ts';
-import { TrustError } from '../../src/pki/trust-types.ts';
-import { parseCertificate, pemCertificates } from '../../src/pki/x509.ts';
+import { TrustStore, TrustError } from '../../src/pki/trust/index.ts';
+import { parseCertificate, pemCertificates } from '../../src/pki/keys/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, type OpensslCa } from './support/openssl-ca.ts';
 

@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSigner, createTestPki, loadSigner } from '../../src/pki/index.ts';
-import { thumbprint } from '../../src/pki/x509.ts';
+import { createSigner, loadSigner } from '../../src/pki/index.ts';
+import { createTestPki } from '../support/test-pki.ts';
+import { thumbprint } from '../../src/pki/keys/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'bxg-signer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initDevPki } from '../../src/pki/dev-pki.ts';
-import { loadSigner } from '../../src/pki/signer.ts';
-import { seedDevTrust } from '../../src/pki/trust-seed.ts';
-import { TrustStore } from '../../src/pki/trust-store.ts';
+import { initDevPki } from '../../src/pki/dev/index.ts';
+import { loadSigner } from '../../src/pki/keys/index.ts';
+import { seedDevTrust, TrustStore } from '../../src/pki/trust/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
 let t: TestDatabase;

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrustError } from '../../src/pki/trust-types.ts';
-import { TrustStore } from '../../src/pki/trust-store.ts';
-import { parseCertificate, pemCertificates } from '../../src/pki/x509.ts';
+import { TrustError, TrustStore } from '../../src/pki/trust/index.ts';
+import { parseCertificate, pemCertificates } from '../../src/pki/keys/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { createOpensslCa, opensslDate, type OpensslCa } from './support/openssl-ca.ts';
 

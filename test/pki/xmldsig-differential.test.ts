@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors/index.ts';
-import { verifyXmlSignature } from '../../src/pki/index.ts';
+import { verifyXmlSignature } from '../../src/pki/xmldsig/index.ts';
 import { parseXml } from '../../src/xml/index.ts';
 import { xmlCryptoVerify } from './support/xml-crypto-profile.ts';
 import { xmlVectors, type XmlVector } from './support/xml-vectors.ts';

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSigner, createTestPki, signXml, verifyXmlSignatureSync, type TestParty } from '../../src/pki/index.ts';
+import { createSigner, signXml, verifyXmlSignatureSync } from '../../src/pki/index.ts';
+import { createTestPki, type TestParty } from '../support/test-pki.ts';
 import { parseXml } from '../../src/xml/index.ts';
 import { sampleXml } from './support/xml-fixtures.ts';
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { XmlElement } from 'libxml2-wasm';
 import { DocumentSignatureError, UntrustedCertificateError } from '../../src/errors/index.ts';
-import { createSigner, DSIG_NS, signXml, verifyXmlSignature, verifyXmlSignatureSync } from '../../src/pki/index.ts';
-import { canonicalSignedInfo, canonicalSubtreeSlow, canonicalWithout, canonicalWithoutSlow } from '../../src/pki/xmldsig-c14n.ts';
+import { createSigner, signXml, verifyXmlSignatureSync } from '../../src/pki/index.ts';
+import {
+  DSIG_NS, verifyXmlSignature, canonicalSignedInfo, canonicalSubtreeSlow, canonicalWithout, canonicalWithoutSlow,
+} from '../../src/pki/xmldsig/index.ts';
 import { parseXml } from '../../src/xml/index.ts';
 import { sampleXml } from './support/xml-fixtures.ts';
 import { vectorKeys } from './support/xml-vectors.ts';

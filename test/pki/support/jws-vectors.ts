@@ -1,7 +1,8 @@
 /* JWS (JSON document signature) test keys and helpers shared by the JWS tests and the bench. */
 import { createPublicKey, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { createSigner, createTestPki, type Signer, type TestParty, type TestPki } from '../../../src/pki/index.ts';
-import { jsonSigningPayload } from '../../../src/pki/jws-document.ts';
+import { createSigner, type Signer } from '../../../src/pki/index.ts';
+import { createTestPki, type TestParty, type TestPki } from '../../support/test-pki.ts';
+import { jsonSigningPayload } from '../../../src/pki/jws/index.ts';
 import { vectorKeys } from './xml-vectors.ts';
 
 export interface JwsKeys {

@@ -3,11 +3,10 @@ import type { Database } from '../../../src/db/index.ts';
 import { installErrorHandling } from '../../../src/http/error-handler.ts';
 import { openapiPlugin } from '../../../src/http/plugins/openapi.ts';
 import { requestSignatures } from '../../../src/http/plugins/request-signatures.ts';
-import { createSigner, type Signer } from '../../../src/pki/signer.ts';
-import { adminRoutes } from '../../../src/pki/routes.ts';
-import { TrustStore, type TrustStoreOptions } from '../../../src/pki/trust-store.ts';
-import { createTestPki, type TestPki } from '../../../src/pki/dev-pki.ts';
-import { signRequest } from '../../../src/pki/http-signature-client.ts';
+import { createSigner, type Signer } from '../../../src/pki/keys/index.ts';
+import { adminRoutes, TrustStore, type TrustStoreOptions } from '../../../src/pki/trust/index.ts';
+import { createTestPki, type TestPki } from '../../support/test-pki.ts';
+import { signRequest } from '../../../src/pki/http-signatures/index.ts';
 
 export const PUBLIC_URL = 'https://gw.test';
 

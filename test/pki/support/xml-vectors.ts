@@ -4,9 +4,9 @@
  * the reason bxg must give. Shared by the differential test and the unit tests.
  */
 import { createHmac, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { createSigner, createTestPki, cachedTestKey, type TestParty, type TestPki, type Signer } from '../../../src/pki/index.ts';
-import { signXml } from '../../../src/pki/xmldsig-sign.ts';
-import { canonicalWithout } from '../../../src/pki/xmldsig-c14n.ts';
+import { createSigner, type Signer } from '../../../src/pki/index.ts';
+import { createTestPki, cachedTestKey, type TestParty, type TestPki } from '../../support/test-pki.ts';
+import { signXml, canonicalWithout } from '../../../src/pki/xmldsig/index.ts';
 import { parseXml } from '../../../src/xml/index.ts';
 import { profileSignedXml } from './xml-crypto-profile.ts';
 import { sampleXml } from './xml-fixtures.ts';

@@ -1,14 +1,12 @@
-import type { Database, Queryable } from '../db/index.ts';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/index.ts';
-import { partyIdsFromCertificate, PARTY_ID_PATTERN } from './party-id.ts';
+import type { Database, Queryable } from '../../db/index.ts';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../../errors/index.ts';
+import { partyIdsFromCertificate, PARTY_ID_PATTERN, normaliseKeyId, parseCertificate, readCertificates, thumbprint, type ParsedCertificate } from '../keys/index.ts';
 import { checkValidity, validatePath } from './path-validation.ts';
-import { checkRevocation, type RevocationOptions } from './revocation-check.ts';
-import { readCrl, storeCrl, verifyCrl, type CrlImportResult } from './revocation-crl.ts';
+import { checkRevocation, type RevocationOptions, readCrl, storeCrl, verifyCrl, type CrlImportResult } from '../revocation/index.ts';
 import {
   PARTY_KINDS, TrustError, type AuthorityRecord, type CertificateRecord, type Party, type PartyKind,
   type ResolvedSigner, type ResolveSignerInput,
-} from './trust-types.ts';
-import { normaliseKeyId, parseCertificate, readCertificates, thumbprint, type ParsedCertificate } from './x509.ts';
+} from './types.ts';
 
 /** Options of the trust store. */
 export interface TrustStoreOptions {

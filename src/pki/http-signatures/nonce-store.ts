@@ -1,4 +1,4 @@
-import type { Database } from '../db/index.ts';
+import type { Database } from '../../db/index.ts';
 
 /**
  * Nonces of accepted signed requests, in the database so every gateway instance refuses a

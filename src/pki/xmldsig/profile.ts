@@ -1,4 +1,4 @@
-import type { SignatureAlgorithm } from './signer.ts';
+import type { SignatureAlgorithm } from '../keys/index.ts';
 
 /*
  * The one XMLDSig profile bxg signs and accepts (design.md §2, §6): an enveloped signature,

@@ -1,9 +1,9 @@
-import type { Database } from '../db/index.ts';
-import { DEFAULT_FETCH_LIMITS, fetchBytes, type FetchLimits } from './revocation-fetch.ts';
-import { crlRevocation, crlState, readCrl, storeCrl, verifyCrl } from './revocation-crl.ts';
-import { cachedOcsp, queryOcsp, storeOcsp } from './revocation-ocsp.ts';
-import { TrustError } from './trust-types.ts';
-import type { ParsedCertificate } from './x509.ts';
+import type { Database } from '../../db/index.ts';
+import { DEFAULT_FETCH_LIMITS, fetchBytes, type FetchLimits } from './fetch.ts';
+import { crlRevocation, crlState, readCrl, storeCrl, verifyCrl } from './crl.ts';
+import { cachedOcsp, queryOcsp, storeOcsp } from './ocsp.ts';
+import { TrustError } from '../trust/types.ts';
+import type { ParsedCertificate } from '../keys/index.ts';
 
 /** How revocation is checked. Imported CRLs and admin revocations always apply. */
 export interface RevocationOptions {

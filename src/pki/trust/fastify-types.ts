@@ -1,6 +1,6 @@
 import type {} from 'fastify';
-import type { VerifiedRequestSignature } from './http-signature-verify.ts';
-import type { Party } from './trust-types.ts';
+import type { VerifiedRequestSignature } from '../http-signatures/index.ts';
+import type { Party } from './types.ts';
 
 /** Route option asking for a signed call: `config: { signed: true }` or `{ signed: { roles: ['admin'] } }`. */
 export type SignedRouteConfig = boolean | { roles?: string[] };

@@ -2,9 +2,9 @@ import type { KeyObject } from 'node:crypto';
 import { checkContentDigest, contentDigest } from './content-digest.ts';
 import {
   algorithmFitsKey, defaultHttpAlgorithm, isHttpSignatureAlgorithm, verifyHttpSignature,
-} from './http-signature-algorithms.ts';
-import { readSignatures, signatureBase, type HeaderMap } from './http-signature-base.ts';
-import { signMessage, type HttpSigner, type SignMessageOptions } from './http-signature-sign.ts';
+} from './algorithms.ts';
+import { readSignatures, signatureBase, type HeaderMap } from './base.ts';
+import { signMessage, type HttpSigner, type SignMessageOptions } from './sign.ts';
 
 /** A request to sign. */
 export interface ClientRequest {

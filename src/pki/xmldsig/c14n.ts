@@ -1,8 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { XmlC14NMode, XmlText, type XmlDocument, type XmlElement, type XmlOutputBufferHandler } from 'libxml2-wasm';
-// Raw libxml2 calls (no public wrapper moves a node without freeing it); see canonicalWithout.
 import { xmlAddChild, xmlAddPrevSibling, XmlNodeStruct, XmlNsStruct, XmlTreeCommonStruct, xmlUnlinkNode } from 'libxml2-wasm/lib/libxml2.mjs';
-import { DSIG_NS } from './xmldsig-profile.ts';
+// Raw libxml2 calls (no public wrapper moves a node without freeing it); see canonicalWithout.
+import { DSIG_NS } from './profile.ts';
 
 const EXCLUSIVE = { mode: XmlC14NMode.XML_C14N_EXCLUSIVE_1_0, withComments: false } as const;
 

@@ -1,9 +1,9 @@
 import type { XmlDocument } from 'libxml2-wasm';
-import { DocumentSignatureError, InvalidRequestError } from '../errors/index.ts';
-import { parseXml, type XmlGuardLimits } from '../xml/index.ts';
-import type { SignatureAlgorithm, Signer } from './signer.ts';
-import { canonicalWithout } from './xmldsig-c14n.ts';
-import { DIGEST_URI, DSIG_NS, ENVELOPED, EXC_C14N, SIGNATURE_URI, type XmlDigest } from './xmldsig-profile.ts';
+import { DocumentSignatureError, InvalidRequestError } from '../../errors/index.ts';
+import { parseXml, type XmlGuardLimits } from '../../xml/index.ts';
+import type { SignatureAlgorithm, Signer } from '../keys/index.ts';
+import { canonicalWithout } from './c14n.ts';
+import { DIGEST_URI, DSIG_NS, ENVELOPED, EXC_C14N, SIGNATURE_URI, type XmlDigest } from './profile.ts';
 
 /** Options of {@link signXml}. */
 export interface XmlSignOptions {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import {
   defaultHttpAlgorithm, HTTP_SIGNATURE_ALGORITHMS, algorithmFitsKey, type HttpSignatureAlgorithm,
-} from './http-signature-algorithms.ts';
-import { signatureBase, type HttpMessage } from './http-signature-base.ts';
-import type { Signer } from './signer.ts';
+} from './algorithms.ts';
+import { signatureBase, type HttpMessage } from './base.ts';
+import type { Signer } from '../keys/index.ts';
 import {
   parseItem, serializeDictionary, serializeInnerList, type SfInnerList, type SfItem, type SfParams,
 } from './structured-fields.ts';

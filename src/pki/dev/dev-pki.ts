@@ -1,9 +1,7 @@
 import { X509Certificate, createPublicKey, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromPem, issueCertificate, toPem, type IssueSpec } from './cert-builder.ts';
-import { generatePrivateKey, generatePrivateKeySync, loadPrivateKeyFile, privateKeyPem, type KeyType } from './keys.ts';
-import { buildPkcs12 } from './pkcs12.ts';
+import { fromPem, issueCertificate, toPem, type IssueSpec, generatePrivateKey, loadPrivateKeyFile, privateKeyPem, type KeyType, buildPkcs12 } from '../keys/index.ts';
 
 /** This gateway's own party id: its signing certificate is `parties/KR_KCS.*`. */
 export const GATEWAY_PARTY_ID = 'KR:KCS';
@@ -22,7 +20,7 @@ export const DEV_PARTIES: Readonly<Record<string, string>> = {
 export const DEV_P12_PASSWORD = 'bxg-dev-only';
 
 /** Subject of the development root CA. */
-const CA_SUBJECT = { commonName: 'bxg Development Root CA', organization: 'Border Exchange Gateway (development)', country: 'KR' };
+export const CA_SUBJECT = { commonName: 'bxg Development Root CA', organization: 'Border Exchange Gateway (development)', country: 'KR' };
 
 /** `KR:KCS` → `KR_KCS`, the file stem of a party's files. */
 export function partyFileStem(partyId: string): string {
@@ -39,7 +37,7 @@ export function partyFiles(dir: string, partyId: string): { keyPath: string; cer
   return { keyPath: `${stem}.key.pem`, certPath: `${stem}.cert.pem`, p12Path: `${stem}.p12` };
 }
 
-/** Options of {@link initDevPki} and {@link createTestPki}. */
+/** Options of {@link initDevPki} (and of the tests' in-memory PKI, test/support/test-pki.ts). */
 export interface DevPkiOptions {
   /** Key type of new keys; existing keys are kept whatever their type. Default `ec-p256`. */
   keyType?: KeyType;
@@ -179,79 +177,11 @@ export async function initDevPki(dir: string, options: DevPkiOptions = {}): Prom
   return { dir, caCertPath, caKeyPath, parties, written };
 }
 
-function partySpec(partyId: string, name: string, key: KeyObject, caDer: Uint8Array, caKey: KeyObject): IssueSpec {
+/** Certificate request of a development party: its name, country and party-id SAN, issued by the CA. */
+export function partySpec(partyId: string, name: string, key: KeyObject, caDer: Uint8Array, caKey: KeyObject): IssueSpec {
   return {
     subject: { commonName: name, country: partyId.slice(0, 2) },
     publicKey: createPublicKey(key), partyId,
     issuerCertificate: caDer, issuerKey: caKey,
-  };
-}
-
-/** One party of an in-memory test PKI. */
-export interface TestParty {
-  partyId: string;
-  name: string;
-  key: KeyObject;
-  publicKey: KeyObject;
-  certDer: Buffer;
-  certPem: string;
-}
-
-/** An in-memory PKI shaped like the development one, for tests. */
-export interface TestPki {
-  keyType: KeyType;
-  ca: { key: KeyObject; certDer: Buffer; certPem: string };
-  parties: Record<string, TestParty>;
-  /** A party by id (throws when unknown). */
-  party(partyId: string): TestParty;
-  /** Issue another certificate from this CA (expired, other key usage, weak key, …). */
-  issue(spec: Omit<IssueSpec, 'issuerCertificate' | 'issuerKey'> & { key: KeyObject }): TestParty;
-  /** PKCS#12 bundle of a party (built on demand: PBKDF2 in JavaScript is slow). */
-  p12(partyId: string): Buffer;
-}
-
-// Keys are the slow part; cache them per process, by purpose and type.
-const keyCache = new Map<string, KeyObject>();
-
-/** A private key cached for the life of the process under `label` (tests: fast, stable). */
-export function cachedTestKey(label: string, keyType: KeyType = 'ec-p256'): KeyObject {
-  const k = `${label}|${keyType}`;
-  let key = keyCache.get(k);
-  if (!key) { key = generatePrivateKeySync(keyType); keyCache.set(k, key); }
-  return key;
-}
-
-/** Build the development PKI in memory (same CA, parties and extensions as {@link initDevPki}). */
-export function createTestPki(options: DevPkiOptions & { label?: string } = {}): TestPki {
-  const keyType = options.keyType ?? 'ec-p256';
-  const label = options.label ?? 'dev';
-  const caKey = cachedTestKey(`${label}:ca`, keyType);
-  const caDer = issueCertificate({
-    subject: CA_SUBJECT, publicKey: createPublicKey(caKey), issuerKey: caKey, ca: true,
-    notAfter: new Date(Date.now() + 10 * 365 * 86_400_000),
-  });
-  const ca = { key: caKey, certDer: caDer, certPem: toPem(caDer) };
-  const make = (partyId: string, name: string, key: KeyObject, der: Buffer): TestParty =>
-    ({ partyId, name, key, publicKey: createPublicKey(key), certDer: der, certPem: toPem(der) });
-  const parties: Record<string, TestParty> = {};
-  for (const [partyId, name] of Object.entries(DEV_PARTIES)) {
-    const key = cachedTestKey(`${label}:${partyId}`, keyType);
-    parties[partyId] = make(partyId, name, key, issueCertificate(partySpec(partyId, name, key, caDer, caKey)));
-  }
-  return {
-    keyType, ca, parties,
-    party(partyId) {
-      const p = parties[partyId];
-      if (!p) throw new Error(`no test party ${partyId}`);
-      return p;
-    },
-    issue(spec) {
-      const der = issueCertificate({ ...spec, issuerCertificate: caDer, issuerKey: caKey });
-      return make(spec.partyId ?? '', spec.subject.commonName, spec.key, der);
-    },
-    p12(partyId) {
-      const p = this.party(partyId);
-      return buildPkcs12(p.key.export({ type: 'pkcs8', format: 'der' }), [p.certDer, caDer], DEV_P12_PASSWORD, p.name);
-    },
   };
 }

@@ -1,6 +1,6 @@
 import * as pkijs from 'pkijs';
-import { TrustError } from './trust-types.ts';
-import type { ParsedCertificate } from './x509.ts';
+import { TrustError } from './types.ts';
+import type { ParsedCertificate } from '../keys/index.ts';
 
 /** Smallest RSA modulus accepted anywhere in a path. */
 export const MIN_RSA_BITS = 2048;

@@ -1,11 +1,9 @@
-import { parseXml } from '../xml/index.ts';
-import { JsonForbiddenConstructError, MalformedBodyError, UnsupportedMediaTypeError } from '../errors/index.ts';
-import { parseJsonSignature, signJsonDocument, verifyJsonDocument } from './jws-document.ts';
-import type { Signer } from './signer.ts';
-import { signXml } from './xmldsig-sign.ts';
-import { validatePath } from './path-validation.ts';
-import { parseCertificate, type ParsedCertificate } from './x509.ts';
-import { parseXmlSignature, verifyParsedXmlSignature, type TrustedKey } from './xmldsig-verify.ts';
+import { parseXml } from '../../xml/index.ts';
+import { JsonForbiddenConstructError, MalformedBodyError, UnsupportedMediaTypeError } from '../../errors/index.ts';
+import { parseJsonSignature, signJsonDocument, verifyJsonDocument } from '../jws/index.ts';
+import { parseCertificate, type ParsedCertificate, type Signer } from '../keys/index.ts';
+import { signXml, parseXmlSignature, verifyParsedXmlSignature, type TrustedKey } from '../xmldsig/index.ts';
+import { validatePath } from '../trust/index.ts';
 
 /** The two document forms (CONVENTIONS.md § Signatures). */
 export type DocumentForm = 'xml' | 'json';

@@ -1,6 +1,6 @@
-import type { JwsKeyResolver } from './jws-document.ts';
-import type { TrustStore } from './trust-store.ts';
-import type { TrustedKeyResolver } from './xmldsig-verify.ts';
+import type { JwsKeyResolver } from '../jws/index.ts';
+import type { TrustStore } from '../trust/index.ts';
+import type { TrustedKeyResolver } from '../xmldsig/index.ts';
 
 /** Who the caller expects the signer to be, and when the document was signed. */
 export interface DocumentTrustOptions {

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError } from '../errors/index.ts';
+import { NotFoundError } from '../../errors/index.ts';
 import './fastify-types.ts';
-import { PARTY_ID_PATTERN } from './party-id.ts';
-import { PARTY_KINDS, type PartyKind } from './trust-types.ts';
-import type { TrustStore } from './trust-store.ts';
+import { PARTY_ID_PATTERN } from '../keys/index.ts';
+import { PARTY_KINDS, type PartyKind } from './types.ts';
+import type { TrustStore } from './store.ts';
 
 /** Options of {@link adminRoutes}. */
 export interface AdminRoutesOptions {

@@ -1,6 +1,6 @@
 import { contentDigest } from './content-digest.ts';
-import type { HeaderMap } from './http-signature-base.ts';
-import { signMessage, type HttpSigner, type SignatureHeaders } from './http-signature-sign.ts';
+import type { HeaderMap } from './base.ts';
+import { signMessage, type HttpSigner, type SignatureHeaders } from './sign.ts';
 
 /**
  * Sign the gateway's response to a signed request (RFC 9421 §2.4): covers `@status`,

@@ -1,10 +1,9 @@
 import { verify as cryptoVerify } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { flattenedVerify } from 'jose';
-import { DocumentSignatureError, InvalidRequestError, UntrustedCertificateError } from '../errors/index.ts';
-import { ALGORITHM_PARAMS, MIN_RSA_BITS, keyInput, type SignatureAlgorithm, type Signer } from './signer.ts';
-import { thumbprint } from './x509.ts';
-import type { TrustedKey } from './xmldsig-verify.ts';
+import { DocumentSignatureError, InvalidRequestError, UntrustedCertificateError } from '../../errors/index.ts';
+import { ALGORITHM_PARAMS, MIN_RSA_BITS, keyInput, type SignatureAlgorithm, type Signer, thumbprint } from '../keys/index.ts';
+import type { TrustedKey } from '../xmldsig/index.ts';
 
 /** JWS algorithms bxg signs and accepts for documents (issue 4): always passed to jose. */
 export const JWS_ALGORITHMS = ['ES256', 'ES384', 'PS256', 'EdDSA'] as const;

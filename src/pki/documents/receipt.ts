@@ -1,9 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { DocumentSignatureError, InvalidRequestError } from '../errors/index.ts';
-import { signJsonDocument, verifyJsonDocument, type DetachedJws, type JwsKeyResolver, type JwsVerifyOptions } from './jws-document.ts';
-import { PARTY_ID_PATTERN } from './party-id.ts';
-import type { Signer } from './signer.ts';
-import type { TrustedKey } from './xmldsig-verify.ts';
+import { DocumentSignatureError, InvalidRequestError } from '../../errors/index.ts';
+import { signJsonDocument, verifyJsonDocument, type DetachedJws, type JwsKeyResolver, type JwsVerifyOptions } from '../jws/index.ts';
+import { PARTY_ID_PATTERN, type Signer } from '../keys/index.ts';
+import type { TrustedKey } from '../xmldsig/index.ts';
 
 /** Receipt verdicts (codelists/receipt-verdict.json). */
 export type ReceiptVerdict = 'ACCEPTED' | 'REJECTED' | 'DUPLICATE';

@@ -1,7 +1,7 @@
 import * as pkijs from 'pkijs';
-import type { Database, Queryable } from '../db/index.ts';
-import { ConflictError, InvalidRequestError } from '../errors/index.ts';
-import { serialHex, type ParsedCertificate } from './x509.ts';
+import type { Database, Queryable } from '../../db/index.ts';
+import { ConflictError, InvalidRequestError } from '../../errors/index.ts';
+import { serialHex, type ParsedCertificate } from '../keys/index.ts';
 
 /** A CRL read and checked against its issuing CA. */
 export interface VerifiedCrl {

@@ -1,7 +1,7 @@
 import * as pkijs from 'pkijs';
-import type { Queryable } from '../db/index.ts';
-import { fetchBytes, type FetchLimits } from './revocation-fetch.ts';
-import type { ParsedCertificate } from './x509.ts';
+import type { Queryable } from '../../db/index.ts';
+import { fetchBytes, type FetchLimits } from './fetch.ts';
+import type { ParsedCertificate } from '../keys/index.ts';
 
 /** An OCSP answer about one certificate. */
 export interface OcspStatus {

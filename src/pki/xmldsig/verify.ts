@@ -1,10 +1,10 @@
 import { X509Certificate, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { XmlElement, XmlText, XmlXPath, type XmlDocument } from 'libxml2-wasm';
 import { XmlTreeCommonStruct } from 'libxml2-wasm/lib/libxml2.mjs';
-import { DocumentSignatureError, UntrustedCertificateError } from '../errors/index.ts';
-import { ALGORITHM_PARAMS, MIN_RSA_BITS, keyInput, type SignatureAlgorithm } from './signer.ts';
-import { canonicalSignedInfo, canonicalWithout, nodePtr } from './xmldsig-c14n.ts';
-import { DIGEST_METHODS, DSIG_NS, ENVELOPED, EXC_C14N, SIGNATURE_METHODS, type XmlDigest } from './xmldsig-profile.ts';
+import { DocumentSignatureError, UntrustedCertificateError } from '../../errors/index.ts';
+import { ALGORITHM_PARAMS, MIN_RSA_BITS, keyInput, type SignatureAlgorithm } from '../keys/index.ts';
+import { canonicalSignedInfo, canonicalWithout, nodePtr } from './c14n.ts';
+import { DIGEST_METHODS, DSIG_NS, ENVELOPED, EXC_C14N, SIGNATURE_METHODS, type XmlDigest } from './profile.ts';
 
 /** What the signature says about itself, before any trust decision. */
 export interface XmlSignatureInfo {

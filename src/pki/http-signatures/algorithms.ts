@@ -1,5 +1,5 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { ALGORITHM_PARAMS, keyInput, type SignatureAlgorithm } from './signer.ts';
+import { ALGORITHM_PARAMS, keyInput, type SignatureAlgorithm } from '../keys/index.ts';
 
 /**
  * RFC 9421 algorithms accepted (§3.3). `rsa-v1_5-sha256` is accepted too, because many HTTP

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { UntrustedCertificateError, type GatewayErrorOptions } from '../errors/index.ts';
+import { UntrustedCertificateError, type GatewayErrorOptions } from '../../errors/index.ts';
 
 /** What kind of organisation a party is. */
 export type PartyKind = 'partner-customs' | 'domestic-agency' | 'gateway';

@@ -1,13 +1,12 @@
-import { BadSignatureError, UnauthenticatedError } from '../errors/index.ts';
+import { BadSignatureError, UnauthenticatedError } from '../../errors/index.ts';
 import { checkContentDigest } from './content-digest.ts';
 import {
   algorithmFitsKey, defaultHttpAlgorithm, isHttpSignatureAlgorithm, verifyHttpSignature, type HttpSignatureAlgorithm,
-} from './http-signature-algorithms.ts';
-import { readSignatures, signatureBase, type HttpMessage, type SignatureEntry } from './http-signature-base.ts';
+} from './algorithms.ts';
+import { readSignatures, signatureBase, type HttpMessage, type SignatureEntry } from './base.ts';
 import type { NonceStore } from './nonce-store.ts';
 import { serializeInnerList } from './structured-fields.ts';
-import type { TrustStore } from './trust-store.ts';
-import { TrustError, type ResolvedSigner } from './trust-types.ts';
+import { TrustError, type ResolvedSigner, type TrustStore } from '../trust/index.ts';
 
 /** What a signed request must satisfy. */
 export interface SignaturePolicy {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { ConflictError } from '../errors/index.ts';
-import { GATEWAY_PARTY_ID, type DevPkiResult } from './dev-pki.ts';
-import type { TrustStore } from './trust-store.ts';
-import type { PartyKind } from './trust-types.ts';
-import { readCertificates, thumbprint } from './x509.ts';
+import { ConflictError } from '../../errors/index.ts';
+import { GATEWAY_PARTY_ID, type DevPkiResult } from '../dev/index.ts';
+import type { TrustStore } from './store.ts';
+import type { PartyKind } from './types.ts';
+import { readCertificates, thumbprint } from '../keys/index.ts';
 
 /** What seeding did. */
 export interface SeedReport {

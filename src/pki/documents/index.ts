@@ -1,0 +1,10 @@
+/**
+ * Document signatures whatever the form (XML or JSON): sign and verify bytes, resolve signers
+ * through the trust store, and signed receipts.
+ * @module pki/documents
+ */
+export { detectDocumentForm, parseJsonDocument, signDocumentBytes, verifyDocumentBytes, documentSignerHints, checkChain,
+  type DocumentForm } from './signature.ts';
+export { xmlTrustResolver, jwsTrustResolver, type DocumentTrustOptions } from './trust.ts';
+export { createReceipt, verifyReceipt, receivedDigest, type Receipt, type ReceiptInput, type ReceiptError, type ReceiptVerdict,
+  type ReceiptVerifyOptions } from './receipt.ts';
