@@ -1,7 +1,7 @@
 import { verify as cryptoVerify } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import {
-  ALGORITHM_PARAMS, parseCertificate, partyIdsFromCertificate, thumbprint, validatePath,
+  ALGORITHM_PARAMS, keyInput, parseCertificate, partyIdsFromCertificate, thumbprint, validatePath,
   type ParsedCertificate, type SignatureAlgorithm, type Signer,
 } from '../pki/index.ts';
 
@@ -98,9 +98,7 @@ export async function verifyCheckpointSignature(cp: Checkpoint, trust: Checkpoin
   if (!params) return { ok: false, reason: 'signature', message: `unknown signature algorithm ${String(cp.alg)}` };
   let ok: boolean;
   try {
-    const key = params.keyType === 'ec' ? { key: cert.publicKey, dsaEncoding: 'ieee-p1363' as const }
-      : params.pss ? { key: cert.publicKey, padding: 6, saltLength: -1 } : cert.publicKey;
-    ok = cryptoVerify(params.hash, checkpointSigningInput(cp), key, Buffer.from(cp.signature, 'base64'));
+    ok = cryptoVerify(params.hash, checkpointSigningInput(cp), keyInput(cert.publicKey, cp.alg), Buffer.from(cp.signature, 'base64'));
   } catch {
     ok = false;
   }

@@ -12,9 +12,12 @@
 export { initDevPki, partyFiles, type DevPkiResult } from './dev/index.ts';
 export { createSigner, loadSigner, toPem, parseCertificate, readCertificates, certificatesFromPkcs12, KEY_TYPES,
   type KeyType, type Signer } from './keys/index.ts';
+// Audit checks checkpoint signatures offline: the certificate's key, its party, its path.
+export { ALGORITHM_PARAMS, keyInput, thumbprint, partyIdsFromCertificate, PARTY_ID_PATTERN,
+  type ParsedCertificate, type SignatureAlgorithm } from './keys/index.ts';
 export { signXml, verifyXmlSignatureSync } from './xmldsig/index.ts';
 export { signJsonDocument, verifyJsonDocument, jsonSigningPayload, JWS_ALGORITHMS } from './jws/index.ts';
 export { signDocumentBytes, verifyDocumentBytes, documentSignerHints, checkChain } from './documents/index.ts';
-export { TrustStore, PARTY_KINDS, seedDevTrust, adminRoutes, type PartyKind, type SignedRouteConfig } from './trust/index.ts';
-export { verifyRequestSignature, signResponse, NonceStore, type HttpSigner,
+export { TrustStore, PARTY_KINDS, seedDevTrust, adminRoutes, validatePath, type PartyKind, type SignedRouteConfig } from './trust/index.ts';
+export { verifyRequestSignature, signResponse, NonceStore, readSignatures, type HttpSigner,
   type VerifiedRequestSignature } from './http-signatures/index.ts';

@@ -4,7 +4,8 @@ import { verify as cryptoVerify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { append, readEntries, verifyChain, type AuditEntry, type Checkpoint } from '../../src/audit/index.ts';
-import { loadSigner, parseCertificate, partyFiles, readCertificates, signRequest, type Signer } from '../../src/pki/index.ts';
+import { loadSigner, parseCertificate, partyFiles, readCertificates, type Signer } from '../../src/pki/index.ts';
+import { signRequest } from '../../src/pki/http-signatures/index.ts';
 import { createTestApp, type TestApp } from '../support/app.ts';
 
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';

@@ -232,7 +232,7 @@ describe('inclusion proofs', () => {
     expect(await changed((p) => { p.leafIndex = 3; })).toMatchObject({ ok: false, part: 'path' });
     expect(await changed((p) => { p.checkpoint.time = '2020-01-01T00:00:00.000Z'; })).toMatchObject({ ok: false, part: 'checkpoint', message: expect.stringMatching(/signature does not verify/) });
     const { pki } = testPki();
-    const otherCa = (await import('../../src/pki/index.ts')).createTestPki({ label: 'other' }).ca.certDer;
+    const otherCa = (await import('../support/test-pki.ts')).createTestPki({ label: 'other' }).ca.certDer;
     expect(await verifyInclusionProof(proof, { trust: { anchors: [otherCa] } })).toMatchObject({ ok: false, part: 'checkpoint', message: expect.stringMatching(/not trusted/) });
     expect(await verifyInclusionProof(proof, { trust: { anchors: [pki.ca.certDer] }, requireTimestamp: true })).toMatchObject({ ok: false, part: 'timestamp' });
   });

@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '../../../src/db/index.ts';
 import { AuditLog, append, entryHash, type AuditLogOptions, type DetailValue } from '../../../src/audit/index.ts';
-import { createSigner, createTestPki, type Signer, type TestPki } from '../../../src/pki/index.ts';
+import { createSigner, type Signer } from '../../../src/pki/index.ts';
+import { createTestPki, type TestPki } from '../../support/test-pki.ts';
 
 /** The test PKI (one per process) and the gateway's signer from it. */
 let pki: TestPki | undefined;
