@@ -18,6 +18,7 @@ export { ALGORITHM_PARAMS, keyInput, thumbprint, partyIdsFromCertificate, PARTY_
 export { signXml, verifyXmlSignatureSync } from './xmldsig/index.ts';
 export { signJsonDocument, verifyJsonDocument, jsonSigningPayload, JWS_ALGORITHMS } from './jws/index.ts';
 export { signDocumentBytes, verifyDocumentBytes, documentSignerHints, checkChain } from './documents/index.ts';
-export { TrustStore, PARTY_KINDS, seedDevTrust, adminRoutes, validatePath, type PartyKind, type SignedRouteConfig } from './trust/index.ts';
+export { TrustStore, PARTY_KINDS, seedDevTrust, adminRoutes, validatePath, type PartyKind, type SignedRouteConfig,
+  type TrustEvent, type TrustEventSink } from './trust/index.ts';
 export { verifyRequestSignature, signResponse, NonceStore, readSignatures, type HttpSigner,
   type VerifiedRequestSignature } from './http-signatures/index.ts';

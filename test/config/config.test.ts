@@ -42,4 +42,19 @@ describe('configuration', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const v of ENV_VARS) expect(readme, v.name).toContain(`\`${v.name}\``);
   });
+
+  it('the README table gives each variable its default as the code has it (— when there is none)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = new Map([...readme.matchAll(/^\| `([A-Z_]+)` \| ([^|]+) \|/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+    for (const v of ENV_VARS) expect(rows.get(v.name), v.name).toBe(v.default === undefined ? '—' : `\`${v.default}\``);
+  });
+
+  it('reads the audit checkpoint policy with its documented defaults, and refuses bad values', () => {
+    expect(loadConfig({}).config).toMatchObject({ auditCheckpointEntries: 1000, auditCheckpointSeconds: 60, auditSealIntervalMs: 200 });
+    expect(loadConfig({}).config.auditTsaUrl).toBeUndefined();
+    expect(loadConfig({ AUDIT_CHECKPOINT_ENTRIES: '10', AUDIT_TSA_URL: 'http://tsa.example/ts' }).config).toMatchObject({ auditCheckpointEntries: 10, auditTsaUrl: 'http://tsa.example/ts' });
+    expect(() => loadConfig({ AUDIT_CHECKPOINT_ENTRIES: '0' })).toThrow(/AUDIT_CHECKPOINT_ENTRIES must be between 1/);
+    expect(() => loadConfig({ AUDIT_TSA_URL: 'ftp://tsa' })).toThrow(/AUDIT_TSA_URL must be an http\(s\) URL/);
+  });
 });

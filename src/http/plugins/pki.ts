@@ -7,6 +7,7 @@ import {
   adminRoutes, loadSigner, partyFiles, seedDevTrust, TrustStore, type DevPkiResult, type Signer,
 } from '../../pki/index.ts';
 import { requestSignatures } from './request-signatures.ts';
+import { append } from '../../audit/index.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,6 +46,12 @@ async function pki(app: FastifyInstance, opts: PkiPluginOptions): Promise<void> 
       ocsp: config.revocationOcsp,
       ocspMaxAgeSeconds: config.ocspMaxAgeSeconds,
       softFail: config.revocationSoftFail,
+    },
+    // Every party, certificate and CRL change is recorded in the audit log, in its own transaction.
+    events: {
+      async record(tx, e) {
+        await append(tx, { actor: e.actor ?? 'system', action: e.action, subject: e.subject, ...(e.details ? { details: e.details } : {}) });
+      },
     },
   });
   if (opts.devPki) await seedDevTrust(trust, opts.devPki);

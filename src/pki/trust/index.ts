@@ -5,7 +5,8 @@
  */
 export { TrustStore, type TrustStoreOptions, type RegisterPartyInput, type PartyDetails } from './store.ts';
 export { TrustError, PARTY_KINDS, type Party, type PartyKind, type CertificateRecord, type AuthorityRecord,
-  type TrustFailureReason, type ResolveSignerInput, type ResolvedSigner } from './types.ts';
+  type TrustFailureReason, type ResolveSignerInput, type ResolvedSigner, type TrustEvent, type TrustEventSink,
+  type TrustChangeContext } from './types.ts';
 export { validatePath, MIN_EC_BITS, type PathValidationInput } from './path-validation.ts';
 export { seedDevTrust, type SeedReport } from './seed.ts';
 export { adminRoutes, type AdminRoutesOptions } from './admin-routes.ts';
