@@ -31,6 +31,14 @@ function toArrayBuffer(b: Uint8Array): ArrayBuffer {
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }
 
+/** The minimal DER content of a positive INTEGER: no leading zero bytes, one 0x00 when the top bit is set. */
+function derPositive(bytes: Buffer): Buffer {
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0) i++;
+  const v = bytes.subarray(i);
+  return v[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : Buffer.from(v);
+}
+
 /** Build a DER TimeStampReq for SHA-256(datum) with a random nonce. */
 export function timestampRequest(datum: Uint8Array, nonce: Buffer = randomBytes(8)): Buffer {
   const req = new pkijs.TimeStampReq({
@@ -39,8 +47,7 @@ export function timestampRequest(datum: Uint8Array, nonce: Buffer = randomBytes(
       hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: SHA256_OID, algorithmParams: new asn1js.Null() }),
       hashedMessage: new asn1js.OctetString({ valueHex: toArrayBuffer(createHash('sha256').update(datum).digest()) }),
     }),
-    // A positive INTEGER: clear the top bit.
-    nonce: new asn1js.Integer({ valueHex: toArrayBuffer(Buffer.concat([Buffer.from([0]), nonce])) }),
+    nonce: new asn1js.Integer({ valueHex: toArrayBuffer(derPositive(nonce)) }),
     certReq: true,
   });
   return Buffer.from(req.toSchema().toBER(false));
