@@ -58,6 +58,21 @@ export function signCheckpoint(signer: Signer, fields: Omit<CheckpointPayload, '
   return { ...payload, signature: signature.toString('base64'), certificate: signer.certificate.toString('base64') };
 }
 
+/**
+ * What one verification run keeps between checkpoints: certificates parsed once, and paths
+ * validated once per signing certificate (a million entries have a thousand checkpoints, mostly
+ * signed by one key).
+ */
+export interface CheckpointCache {
+  parsed: Map<string, ParsedCertificate>;
+  paths: Map<string, ParsedCertificate[]>;
+}
+
+/** A fresh {@link CheckpointCache}. */
+export function checkpointCache(): CheckpointCache {
+  return { parsed: new Map(), paths: new Map() };
+}
+
 /** Why a checkpoint does not verify. */
 export type CheckpointFailure = 'signature' | 'certificate' | 'untrusted';
 
@@ -82,10 +97,11 @@ export interface CheckpointTrust {
  * one its key id names and names the checkpoint's gateway party (when it names any), and, when
  * `trust` is given, that it is trusted. Pure: needs nothing but the checkpoint and the anchors.
  */
-export async function verifyCheckpointSignature(cp: Checkpoint, trust: CheckpointTrust = {}): Promise<CheckpointVerdict> {
+export async function verifyCheckpointSignature(cp: Checkpoint, trust: CheckpointTrust = {}, cache?: CheckpointCache): Promise<CheckpointVerdict> {
   let cert: ParsedCertificate;
   try {
-    cert = parseCertificate(Buffer.from(cp.certificate, 'base64'));
+    cert = cache?.parsed.get(cp.certificate) ?? parseCertificate(Buffer.from(cp.certificate, 'base64'));
+    cache?.parsed.set(cp.certificate, cert);
   } catch (e) {
     return { ok: false, reason: 'certificate', message: `its certificate is unreadable (${(e as Error).message})` };
   }
@@ -106,7 +122,16 @@ export async function verifyCheckpointSignature(cp: Checkpoint, trust: Checkpoin
   const at = new Date(cp.time);
   try {
     if (trust.anchors) {
-      await validatePath({ leaf: cert, anchors: trust.anchors.map((d) => parseCertificate(d)), at, now: at });
+      const path = cache?.paths.get(cert.keyId);
+      if (path) {
+        // The path was validated for an earlier checkpoint: only the validity windows depend on the time.
+        for (const c of path) {
+          if (at < c.notBefore || at > c.notAfter) throw new Error(`${c.subject} is not valid at ${cp.time} (valid ${c.notBefore.toISOString()} to ${c.notAfter.toISOString()})`);
+        }
+      } else {
+        const validated = await validatePath({ leaf: cert, anchors: trust.anchors.map((d) => parseCertificate(d)), at, now: at });
+        cache?.paths.set(cert.keyId, validated);
+      }
     }
     if (trust.check) await trust.check(cert, at);
   } catch (e) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import { PARTY_ID_PATTERN } from '../pki/index.ts';
 
@@ -111,18 +111,44 @@ export function checkEntryInput(input: AuditEntryInput): void {
 export type HashedFields = Omit<AuditEntry, 'hash'>;
 
 /**
+ * JCS of a details object. Fast path for what `append` allows (scalar members): members sorted
+ * with the default sort, which compares UTF-16 code units exactly as RFC 8785 §3.2.3 requires,
+ * strings and integers as JSON.stringify / String give them. Anything else (a fraction, a nested
+ * value — only a tampered row can hold one) goes through `canonicalize`.
+ */
+function canonicalDetails(d: Record<string, unknown>): string {
+  const keys = Object.keys(d).sort();
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = d[k];
+    let enc: string;
+    if (typeof v === 'string') enc = JSON.stringify(v);
+    else if (v === null || typeof v === 'boolean' || (typeof v === 'number' && Number.isSafeInteger(v))) enc = String(v);
+    else return canonicalize(d)!;
+    out += `${i ? ',' : ''}${JSON.stringify(k)}:${enc}`;
+  }
+  return `${out}}`;
+}
+
+/**
  * The RFC 8785 (JCS) encoding of an entry's hashed fields. Written out by hand for speed (the
  * verifier does this a million times); the members are in JCS order (sorted by UTF-16 code
  * units) and strings are encoded with JSON.stringify, which is what JCS specifies for strings.
- * test/audit/entry.test.ts checks it equals `canonicalize` on random entries.
+ * test/audit/encoding.test.ts checks it equals `canonicalize` on random entries.
  */
 export function canonicalEntry(e: HashedFields): string {
-  return `{"action":${JSON.stringify(e.action)},"actor":${JSON.stringify(e.actor)},"details":${e.details === null ? 'null' : canonicalize(e.details)},`
+  return `{"action":${JSON.stringify(e.action)},"actor":${JSON.stringify(e.actor)},"details":${e.details === null ? 'null' : canonicalDetails(e.details)},`
     + `"payloadSha256":${e.payloadSha256 === null ? 'null' : JSON.stringify(e.payloadSha256)},"prevHash":${JSON.stringify(e.prevHash)},`
     + `"seq":${String(e.seq)},"subject":${JSON.stringify(e.subject)},"time":${JSON.stringify(e.time)},"v":${String(e.v)}}`;
 }
 
 /** SHA-256 (lower-case hex) of the UTF-8 bytes of {@link canonicalEntry}. */
 export function entryHash(e: HashedFields): string {
-  return createHash('sha256').update(canonicalEntry(e), 'utf8').digest('hex');
+  return digest('sha256', canonicalEntry(e), 'hex');
+}
+
+/** The same hash as raw bytes (a Merkle leaf). */
+export function entryDigest(e: HashedFields): Buffer {
+  return digest('sha256', canonicalEntry(e), 'buffer');
 }

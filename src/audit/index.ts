@@ -9,12 +9,12 @@
 export { append, type AppendResult } from './append.ts';
 export { AuditLog, AUDIT_DEFAULTS, type AuditLogOptions, type AuditHealth, type SealResult } from './log.ts';
 export {
-  canonicalEntry, entryHash, checkEntryInput, AuditInputError, ENTRY_VERSION, GENESIS_HASH,
+  canonicalEntry, entryHash, entryDigest, checkEntryInput, AuditInputError, ENTRY_VERSION, GENESIS_HASH,
   type AuditEntry, type AuditEntryInput, type DetailValue,
 } from './entry.ts';
 export {
-  signCheckpoint, verifyCheckpointSignature, checkpointSigningInput, CHECKPOINT_TYPE,
-  type Checkpoint, type CheckpointPayload, type CheckpointTrust, type CheckpointVerdict,
+  signCheckpoint, verifyCheckpointSignature, checkpointSigningInput, checkpointCache, CHECKPOINT_TYPE,
+  type Checkpoint, type CheckpointPayload, type CheckpointTrust, type CheckpointVerdict, type CheckpointCache,
 } from './checkpoint.ts';
 export { merkleRoot, inclusionPath, rootFromInclusionPath, leafHash } from './merkle.ts';
 export {

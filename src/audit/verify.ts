@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/index.ts';
-import { verifyCheckpointSignature, type Checkpoint, type CheckpointTrust } from './checkpoint.ts';
-import { entryHash, GENESIS_HASH } from './entry.ts';
+import { checkpointCache, verifyCheckpointSignature, type Checkpoint, type CheckpointTrust } from './checkpoint.ts';
+import { entryDigest, GENESIS_HASH } from './entry.ts';
 import { merkleRoot } from './merkle.ts';
 import { ENTRY_COLUMNS, readCheckpoints, toEntry, type EntryRow } from './store.ts';
 import { verifyTimestampToken } from './timestamp.ts';
@@ -91,7 +91,7 @@ const MAX_PROBLEMS = 50;
  * take seconds), so the database is only read. Every problem is located by sequence number.
  */
 export async function verifyChain(db: Queryable, options: VerifyChainOptions = {}): Promise<ChainReport> {
-  const pageSize = options.pageSize ?? 10_000;
+  const pageSize = options.pageSize ?? 20_000;
   const problems: ChainProblem[] = [];
   let problemCount = 0;
   // A shifted or rewritten log can make every later entry a problem: keep the first ones.
@@ -134,8 +134,9 @@ export async function verifyChain(db: Queryable, options: VerifyChainOptions = {
   const signers = new Set<string>();
   const badSignature = new Set<number>();
   let timestamps = 0;
+  const cache = checkpointCache();
   for (const cp of anchorCp ? [anchorCp, ...inRange] : inRange) {
-    const v = await verifyCheckpointSignature(cp, options.trust);
+    const v = await verifyCheckpointSignature(cp, options.trust, cache);
     if (!v.ok) {
       badSignature.add(cp.number);
       add({ seq: cp.fromSeq, kind: 'checkpoint-signature', checkpoint: cp.number, range: [cp.fromSeq, cp.seq], message: `checkpoint #${cp.number} (entries ${cp.fromSeq}..${cp.seq}): ${v.message}` });
@@ -210,7 +211,8 @@ export async function verifyChain(db: Queryable, options: VerifyChainOptions = {
       const e = toEntry(row);
       if (expected < e.seq) skipGap(e.seq - 1);
       entries++;
-      const recomputed = entryHash(e);
+      const leaf = entryDigest(e);
+      const recomputed = leaf.toString('hex');
       if (e.prevHash !== prevHash) {
         if (prevPrevHash !== undefined && e.prevHash === prevPrevHash) {
           add({ seq: e.seq - 1, kind: 'inserted', message: `entry ${e.seq - 1} was inserted: entry ${e.seq} links to the entry before it` });
@@ -221,7 +223,7 @@ export async function verifyChain(db: Queryable, options: VerifyChainOptions = {
       if (recomputed !== e.hash) {
         add({ seq: e.seq, kind: 'hash', message: `entry ${e.seq}'s content does not match its hash (a field was changed)` });
       }
-      batch.push(Buffer.from(recomputed, 'hex'));
+      batch.push(leaf);
       prevPrevHash = prevHash;
       prevHash = e.hash;
       expected = e.seq + 1;

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   AuditInputError, canonicalEntry, checkEntryInput, entryHash, inclusionPath, merkleRoot, rootFromInclusionPath,
-  type AuditEntryInput,
+  type AuditEntryInput, type DetailValue,
 } from '../../src/audit/index.ts';
 
 const sha = (...parts: Uint8Array[]) => { const h = createHash('sha256'); for (const p of parts) h.update(p); return h.digest(); };
@@ -34,6 +34,19 @@ describe('entry encoding (RFC 8785)', () => {
         const e = { v: 1 as const, ...r };
         expect(canonicalEntry(e)).toBe(canonicalize(e));
         expect(entryHash(e)).toBe(createHash('sha256').update(canonicalize(e)!, 'utf8').digest('hex'));
+      },
+    ), { numRuns: 300 });
+  });
+
+  it('…also for details no append would write (what a tampered row may hold): any keys, fractions, nesting', () => {
+    fc.assert(fc.property(
+      fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 6 }), fc.oneof(
+        fc.string({ unit: 'grapheme', maxLength: 8 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.boolean(), fc.constant(null),
+        fc.dictionary(fc.string({ maxLength: 3 }), fc.integer(), { maxKeys: 3 }), fc.array(fc.integer(), { maxLength: 3 }),
+      ), { maxKeys: 8 }),
+      (details) => {
+        const e = { v: 1 as const, seq: 7, time: '2025-01-02T03:04:05.678Z', actor: 'x', action: 'a.b', subject: 's', payloadSha256: null, details: details as Record<string, DetailValue>, prevHash: '0'.repeat(64) };
+        expect(canonicalEntry(e)).toBe(canonicalize(e));
       },
     ), { numRuns: 300 });
   });
