@@ -50,7 +50,10 @@ export interface MigrationReport {
 export async function migrate(db: Database, migrations: Migration[] = readMigrations()): Promise<MigrationReport> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-    await tx.query(`CREATE TABLE IF NOT EXISTS bxg_migrations (
+    // Created only when missing: a gateway role that may not create tables (a deployment where
+    // another role owns the schema, docs/audit.md) still starts once everything is applied.
+    const exists = await tx.query<{ t: string | null }>("SELECT to_regclass('bxg_migrations')::text AS t");
+    if (!exists.rows[0]?.t) await tx.query(`CREATE TABLE bxg_migrations (
       version integer PRIMARY KEY,
       name text NOT NULL,
       checksum text NOT NULL,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -81,6 +82,20 @@ describe('entry encoding (RFC 8785)', () => {
 
   it('accepts party ids, system and unknown as actors, and small scalar details', () => {
     for (const actor of ['KR:KCS', 'system', 'unknown']) expect(() => checkEntryInput({ ...base, actor, details: { a: 'x', b: -7, c: false, d: null, e: '' } })).not.toThrow();
+  });
+});
+
+describe('docs/audit.md', () => {
+  it('its worked examples hash to the values it gives', () => {
+    const doc = readFileSync(new URL('../../docs/audit.md', import.meta.url), 'utf8');
+    const texts = [...doc.matchAll(/```text\n(.*)\n```/g)].map((m) => m[1]!);
+    expect(texts).toHaveLength(2);
+    const example = JSON.parse(/```json\n(\{"v":1,"seq":2[\s\S]*?)\n```/.exec(doc)![1]!) as Record<string, unknown>;
+    const { hash, ...hashed } = example;
+    expect(texts[0]).toBe(canonicalize(hashed));
+    expect(createHash('sha256').update(texts[0]!, 'utf8').digest('hex')).toBe(hash);
+    expect(createHash('sha256').update(texts[1]!, 'utf8').digest('hex')).toBe(example.prevHash);
+    expect(entryHash(JSON.parse(texts[1]!))).toBe(example.prevHash);
   });
 });
 
