@@ -16,7 +16,7 @@ export {
   signCheckpoint, verifyCheckpointSignature, checkpointSigningInput, checkpointCache, CHECKPOINT_TYPE,
   type Checkpoint, type CheckpointPayload, type CheckpointTrust, type CheckpointVerdict, type CheckpointCache,
 } from './checkpoint.ts';
-export { merkleRoot, inclusionPath, rootFromInclusionPath, leafHash } from './merkle.ts';
+export { merkleRoot, merkleRootHex, inclusionPath, rootFromInclusionPath, leafHash } from './merkle.ts';
 export {
   buildInclusionProof, verifyInclusionProof,
   type InclusionProof, type ProofVerdict, type ProofPart, type ProofVerifyOptions,

@@ -3,7 +3,7 @@ import { NotReadyError } from '../errors/index.ts';
 import type { ParsedCertificate, Signer } from '../pki/index.ts';
 import { signCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { entryHash, ENTRY_VERSION, GENESIS_HASH, type AuditEntry, type DetailValue } from './entry.ts';
-import { merkleRoot } from './merkle.ts';
+import { merkleRootHex } from './merkle.ts';
 import { ISO_MS, lastCheckpoint, readHashes, readHead } from './store.ts';
 import { requestTimestamp } from './timestamp.ts';
 import { verifyChain } from './verify.ts';
@@ -266,7 +266,7 @@ export class AuditLog {
     try {
       cp = signCheckpoint(signer, {
         gateway: this.options.gateway, number: last.number + 1, fromSeq: last.seq + 1, seq,
-        hash: hashes[hashes.length - 1]!.hash.toString('hex'), root: merkleRoot(hashes.map((h) => h.hash)).toString('hex'), time: rows[0]!.now,
+        hash: hashes[hashes.length - 1]!.hash, root: merkleRootHex(hashes.map((h) => h.hash)), time: rows[0]!.now,
       });
     } catch (e) {
       this.setProblem('signer', `cannot sign checkpoints: ${(e as Error).message}`, e);

@@ -116,10 +116,10 @@ export async function lastCheckpoint(db: Queryable): Promise<Checkpoint | undefi
   return rows[0] ? toCheckpoint(rows[0]) : undefined;
 }
 
-/** Entry hashes from..to as raw bytes, in order (a checkpoint's Merkle leaves). */
-export async function readHashes(db: Queryable, from: number, to: number): Promise<Array<{ seq: number; hash: Buffer }>> {
+/** Entry hashes (hex) from..to, in order (a checkpoint's Merkle leaves). */
+export async function readHashes(db: Queryable, from: number, to: number): Promise<Array<{ seq: number; hash: string }>> {
   const { rows } = await db.query<{ seq: string | number; hash: string }>(
     'SELECT seq, hash FROM audit_entries WHERE seq >= $1 AND seq <= $2 ORDER BY seq', [from, to],
   );
-  return rows.map((r) => ({ seq: Number(r.seq), hash: Buffer.from(r.hash, 'hex') }));
+  return rows.map((r) => ({ seq: Number(r.seq), hash: r.hash }));
 }

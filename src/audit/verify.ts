@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/index.ts';
 import { checkpointCache, verifyCheckpointSignature, type Checkpoint, type CheckpointTrust } from './checkpoint.ts';
-import { entryDigest, GENESIS_HASH } from './entry.ts';
-import { merkleRoot } from './merkle.ts';
+import { entryHash, GENESIS_HASH } from './entry.ts';
+import { merkleRootHex } from './merkle.ts';
 import { ENTRY_COLUMNS, readCheckpoints, toEntry, type EntryRow } from './store.ts';
 import { verifyTimestampToken } from './timestamp.ts';
 
@@ -169,7 +169,7 @@ export async function verifyChain(db: Queryable, options: VerifyChainOptions = {
   );
   let expected = from;
   let prevPrevHash: string | undefined;
-  let batch: Buffer[] = [];
+  let batch: string[] = [];
   let batchStart = from;
   let entries = 0;
   let checkedCps = 0;
@@ -177,8 +177,8 @@ export async function verifyChain(db: Queryable, options: VerifyChainOptions = {
 
   const closeBatch = (cp: Checkpoint) => {
     const complete = batch.length === cp.seq - cp.fromSeq + 1 && batchStart === cp.fromSeq;
-    const root = complete ? merkleRoot(batch).toString('hex') : undefined;
-    const last = batch[batch.length - 1]?.toString('hex');
+    const root = complete ? merkleRootHex(batch) : undefined;
+    const last = batch[batch.length - 1];
     if (!badSignature.has(cp.number)) {
       if (root !== cp.root || last !== cp.hash) {
         add({
@@ -211,8 +211,7 @@ export async function verifyChain(db: Queryable, options: VerifyChainOptions = {
       const e = toEntry(row);
       if (expected < e.seq) skipGap(e.seq - 1);
       entries++;
-      const leaf = entryDigest(e);
-      const recomputed = leaf.toString('hex');
+      const recomputed = entryHash(e);
       if (e.prevHash !== prevHash) {
         if (prevPrevHash !== undefined && e.prevHash === prevPrevHash) {
           add({ seq: e.seq - 1, kind: 'inserted', message: `entry ${e.seq - 1} was inserted: entry ${e.seq} links to the entry before it` });
@@ -223,7 +222,7 @@ export async function verifyChain(db: Queryable, options: VerifyChainOptions = {
       if (recomputed !== e.hash) {
         add({ seq: e.seq, kind: 'hash', message: `entry ${e.seq}'s content does not match its hash (a field was changed)` });
       }
-      batch.push(leaf);
+      batch.push(recomputed);
       prevPrevHash = prevHash;
       prevHash = e.hash;
       expected = e.seq + 1;
