@@ -7,11 +7,13 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('./', import.meta.url));
-const only = process.argv[2];
+// `npm run bench -- NAME [--json]`: flags are the modules' own.
+const only = process.argv.slice(2).find((a) => !a.startsWith('--'));
+const json = process.argv.includes('--json');
 const modules = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'run.ts' && (!only || f.includes(only))).sort();
 for (const file of modules) {
   const mod = (await import(`./${file}`)) as { run?: () => Promise<void> | void };
   if (typeof mod.run !== 'function') continue;
-  console.log(`\n## ${file.replace(/\.ts$/, '')}\n`);
+  if (!json) console.log(`\n## ${file.replace(/\.ts$/, '')}\n`);
   await mod.run();
 }

@@ -9,6 +9,7 @@ import { register as registerPki } from './commands/pki.ts';
 import { register as registerSign } from './commands/sign.ts';
 import { register as registerVerify } from './commands/verify.ts';
 import { register as registerPartners } from './commands/partners.ts';
+import { register as registerAudit } from './commands/audit.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -23,6 +24,7 @@ const commands: Array<(program: Command) => void> = [
   registerSign,
   registerVerify,
   registerPartners,
+  registerAudit,
 ];
 
 /** Build the `bxg` command tree. Commander errors are thrown, not `process.exit`ed. */

@@ -46,6 +46,16 @@ export interface Config {
   ocspMaxAgeSeconds: number;
   /** Accept when a revocation source cannot be reached (default: refuse, fail closed). */
   revocationSoftFail: boolean;
+  /** Sign an audit checkpoint every this many entries. */
+  auditCheckpointEntries: number;
+  /** Sign an audit checkpoint once the oldest uncovered entry is this many seconds old. */
+  auditCheckpointSeconds: number;
+  /** How often the audit sealer chains committed entries, in milliseconds. */
+  auditSealIntervalMs: number;
+  /** RFC 3161 time-stamping authority URL for checkpoints; unset: no time-stamps. */
+  auditTsaUrl?: string;
+  /** PEM file of the CA certificate(s) the TSA certificate must chain to. */
+  auditTsaCa?: string;
 }
 
 /** One environment variable the gateway reads: its documented default and parser. */

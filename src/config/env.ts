@@ -106,6 +106,31 @@ export const ENV_VARS: readonly EnvVar[] = [
     name: 'REVOCATION_SOFT_FAIL', key: 'revocationSoftFail', description: 'Accept when a CRL/OCSP source is unreachable (default refuse)',
     default: 'false', parse: bool,
   },
+  {
+    name: 'AUDIT_CHECKPOINT_ENTRIES', key: 'auditCheckpointEntries', description: 'Sign an audit checkpoint every this many entries',
+    default: '1000', parse: int(1, 1_000_000),
+  },
+  {
+    name: 'AUDIT_CHECKPOINT_SECONDS', key: 'auditCheckpointSeconds',
+    description: 'Sign an audit checkpoint once the oldest entry not under one is this many seconds old', default: '60', parse: int(1, 86400),
+  },
+  {
+    name: 'AUDIT_SEAL_INTERVAL_MS', key: 'auditSealIntervalMs', description: 'How often committed audit entries are chained (sealed)',
+    default: '200', parse: int(10, 60000),
+  },
+  {
+    name: 'AUDIT_TSA_URL', key: 'auditTsaUrl', description: 'RFC 3161 time-stamping authority for audit checkpoints (unset: none)',
+    parse: (raw) => {
+      let url: URL;
+      try { url = new URL(raw); } catch { throw new Error(`must be an http(s) URL, got "${raw}"`); }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`must be an http(s) URL, got "${raw}"`);
+      return raw;
+    },
+  },
+  {
+    name: 'AUDIT_TSA_CA', key: 'auditTsaCa', description: "PEM file of the CA certificate(s) the TSA's certificate must chain to",
+    parse: text,
+  },
 ];
 
 /** Thrown when one or more environment variables are invalid; lists every problem. */

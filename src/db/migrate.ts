@@ -55,7 +55,10 @@ export async function migrate(db: Database, migrations: Migration[] = readMigrat
       // A migration may legitimately run long, and so may the wait for another instance's:
       // no statement timeout inside this transaction (scripts have no client-side limit either).
       await tx.exec(`SET LOCAL statement_timeout = 0; SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
-      await tx.exec(`CREATE TABLE IF NOT EXISTS bxg_migrations (
+      // Created only when missing: a gateway role that may not create tables (a deployment where
+      // another role owns the schema, docs/audit.md) still starts once everything is applied.
+      const exists = await tx.query<{ t: string | null }>("SELECT to_regclass('bxg_migrations')::text AS t");
+      if (!exists.rows[0]?.t) await tx.query(`CREATE TABLE bxg_migrations (
         version integer PRIMARY KEY,
         name text NOT NULL,
         checksum text NOT NULL,

@@ -15,6 +15,7 @@ import { metricsPlugin } from './plugins/metrics.ts';
 import { openapiPlugin } from './plugins/openapi.ts';
 import { pkiPlugin } from './plugins/pki.ts';
 import { warmupPlugin } from './plugins/warmup.ts';
+import { auditPlugin } from './plugins/audit.ts';
 import type { DevPkiResult, Signer } from '../pki/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -158,6 +159,8 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
     if (!(await isMigrated(db))) throw new Error('database unreachable or not migrated');
   });
   await app.register(pkiPlugin, { config, db, signer: deps.signer, devPki: deps.devPki });
+  // The audit log: after pki (it signs checkpoints with the gateway's key), before the parts that record.
+  await app.register(auditPlugin, { config, db, version: pkg.version });
   // Every schema is compiled here, once; a missing xs:import fails the start.
   const registry = deps.registry ?? loadRegistry();
   await app.register(standardsRoutes, { registry, limits: { maxBytes: config.bodyLimit, maxDepth: config.maxDepth } });

@@ -63,20 +63,24 @@ describe('configuration', () => {
     for (const v of ENV_VARS) expect(readme, v.name).toContain(`\`${v.name}\``);
   });
 
-  it('shows the default of each variable in the README configuration table as the code has it', async () => {
+  it('the README table gives each variable its default as the code has it (— when there is none)', async () => {
     const { readFileSync } = await import('node:fs');
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    for (const v of ENV_VARS) {
-      const row = readme.split('\n').find((l) => l.startsWith(`| \`${v.name}\` |`));
-      expect(row, `README row of ${v.name}`).toBeDefined();
-      const cell = row!.split('|')[2]!.trim();
-      expect(cell, v.name).toBe(v.default === undefined ? '—' : `\`${v.default}\``);
-    }
+    const rows = new Map([...readme.matchAll(/^\| `([A-Z_]+)` \| ([^|]+) \|/gm)].map((m) => [m[1]!, m[2]!.trim()]));
+    for (const v of ENV_VARS) expect(rows.get(v.name), v.name).toBe(v.default === undefined ? '—' : `\`${v.default}\``);
   });
 
   it('reads the database timeouts, with their documented defaults', () => {
     expect(loadConfig({}).config).toMatchObject({ dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 15000 });
     expect(loadConfig({ DB_CONNECT_TIMEOUT_MS: '750', DB_STATEMENT_TIMEOUT_MS: '2000' }).config).toMatchObject({ dbConnectTimeoutMs: 750, dbStatementTimeoutMs: 2000 });
     expect(() => loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0' })).toThrow(/DB_STATEMENT_TIMEOUT_MS must be between 100/);
+  });
+
+  it('reads the audit checkpoint policy with its documented defaults, and refuses bad values', () => {
+    expect(loadConfig({}).config).toMatchObject({ auditCheckpointEntries: 1000, auditCheckpointSeconds: 60, auditSealIntervalMs: 200 });
+    expect(loadConfig({}).config.auditTsaUrl).toBeUndefined();
+    expect(loadConfig({ AUDIT_CHECKPOINT_ENTRIES: '10', AUDIT_TSA_URL: 'http://tsa.example/ts' }).config).toMatchObject({ auditCheckpointEntries: 10, auditTsaUrl: 'http://tsa.example/ts' });
+    expect(() => loadConfig({ AUDIT_CHECKPOINT_ENTRIES: '0' })).toThrow(/AUDIT_CHECKPOINT_ENTRIES must be between 1/);
+    expect(() => loadConfig({ AUDIT_TSA_URL: 'ftp://tsa' })).toThrow(/AUDIT_TSA_URL must be an http\(s\) URL/);
   });
 });

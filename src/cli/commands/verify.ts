@@ -8,7 +8,7 @@ import {
 import { CliError, EXIT } from '../cli-error.ts';
 
 /** Every certificate in the *.pem, *.crt, *.cer and *.der files directly inside `dir`. */
-function anchorsIn(dir: string): Buffer[] {
+export function anchorsIn(dir: string): Buffer[] {
   const out: Buffer[] = [];
   for (const name of readdirSync(dir).sort()) {
     if (/\.(pem|crt|cer|der)$/i.test(name)) out.push(...readCertificates(readFileSync(join(dir, name))));

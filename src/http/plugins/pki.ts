@@ -9,6 +9,7 @@ import {
 import { access } from '../access.ts';
 import { problemSchema } from '../../errors/index.ts';
 import { accessControl } from './access-control.ts';
+import { append } from '../../audit/index.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -47,6 +48,12 @@ async function pki(app: FastifyInstance, opts: PkiPluginOptions): Promise<void> 
       ocsp: config.revocationOcsp,
       ocspMaxAgeSeconds: config.ocspMaxAgeSeconds,
       softFail: config.revocationSoftFail,
+    },
+    // Every party, certificate and CRL change is recorded in the audit log, in its own transaction.
+    events: {
+      async record(tx, e) {
+        await append(tx, { actor: e.actor ?? 'system', action: e.action, subject: e.subject, ...(e.details ? { details: e.details } : {}) });
+      },
     },
   });
   if (opts.devPki) await seedDevTrust(trust, opts.devPki);

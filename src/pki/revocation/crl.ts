@@ -90,7 +90,11 @@ export async function verifyCrl(der: Buffer, cas: ParsedCertificate[], now = new
  * CRL, refuses one older than what is stored, and marks every registered certificate it lists
  * revoked at once.
  */
-export async function storeCrl(db: Database, crl: VerifiedCrl, source: 'import' | 'fetch', url?: string): Promise<CrlImportResult> {
+export async function storeCrl(
+  db: Database, crl: VerifiedCrl, source: 'import' | 'fetch', url?: string,
+  /** Called in the same transaction once stored (the trust store records the import there). */
+  onStored?: (tx: Queryable, result: CrlImportResult) => Promise<void>,
+): Promise<CrlImportResult> {
   return db.transaction(async (tx: Queryable) => {
     const { rows } = await tx.query<{ this_update: Date }>(
       'SELECT this_update FROM trust_crls WHERE issuer_key_id = $1 FOR UPDATE', [crl.issuerKeyId],
@@ -124,10 +128,12 @@ export async function storeCrl(db: Database, crl: VerifiedCrl, source: 'import' 
        RETURNING c.key_id`,
       [crl.issuerKeyId],
     );
-    return {
+    const result: CrlImportResult = {
       issuerKeyId: crl.issuerKeyId, issuer: crl.issuer, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate,
       revokedSerials: revoked.length, newlyRevoked: marked.rows.map((r) => r.key_id),
     };
+    await onStored?.(tx, result);
+    return result;
   });
 }
 

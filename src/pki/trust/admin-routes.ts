@@ -83,7 +83,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions
         response: { 201: partyDetails, ...errors },
       },
     },
-    async (request, reply) => reply.code(201).send(await trust.registerParty(request.body)),
+    async (request, reply) => reply.code(201).send(await trust.registerParty(request.body, { actor: request.party?.id })),
   );
 
   app.get('/v1/admin/partners', {
@@ -115,7 +115,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions
       body: { type: 'object', additionalProperties: false, required: ['certificate'], properties: { certificate: { type: 'string', minLength: 1, maxLength: PEM_MAX } } },
       response: { 201: certificate, ...errors },
     },
-  }, async (request, reply) => reply.code(201).send(await trust.addCertificate(request.params.id, request.body.certificate)));
+  }, async (request, reply) => reply.code(201).send(await trust.addCertificate(request.params.id, request.body.certificate, { actor: request.party?.id })));
 
   app.post<{ Params: { keyId: string }; Body: { reason?: string } }>('/v1/admin/certificates/:keyId/revoke', {
     config: signedAdmin,
@@ -125,7 +125,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions
       body: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 100 } } },
       response: { 200: certificate, ...errors },
     },
-  }, async (request) => trust.revokeCertificate(request.params.keyId, request.body?.reason));
+  }, async (request) => trust.revokeCertificate(request.params.keyId, request.body?.reason, { actor: request.party?.id }));
 
   app.post<{ Body: { crl: string } }>('/v1/admin/crls', {
     config: signedAdmin,
@@ -143,5 +143,5 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions
         ...errors,
       },
     },
-  }, async (request) => trust.importCrl(request.body.crl));
+  }, async (request) => trust.importCrl(request.body.crl, { actor: request.party?.id }));
 }

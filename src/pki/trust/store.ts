@@ -9,7 +9,7 @@ import { checkValidity, validatePath } from './path-validation.ts';
 import { checkRevocation, type RevocationOptions, readCrl, storeCrl, verifyCrl, type CrlImportResult } from '../revocation/index.ts';
 import {
   PARTY_KINDS, TrustError, type AuthorityRecord, type CertificateRecord, type Party, type PartyKind,
-  type ResolvedSigner, type ResolveSignerInput,
+  type ResolvedSigner, type ResolveSignerInput, type TrustChangeContext, type TrustEvent, type TrustEventSink,
 } from './types.ts';
 
 /** Options of the trust store. */
@@ -17,6 +17,8 @@ export interface TrustStoreOptions {
   revocation?: RevocationOptions;
   /** Clock, for tests. */
   now?: () => Date;
+  /** Told of every change in the transaction that makes it (the app records them in the audit log). */
+  events?: TrustEventSink;
 }
 
 /** A party to register, with its first certificate(s) and, optionally, its own CA certificates. */
@@ -166,7 +168,7 @@ export class TrustStore {
    * key strength and usage, revocation, a party id in its SAN must be this one): anything
    * refused leaves nothing stored.
    */
-  async registerParty(input: RegisterPartyInput): Promise<PartyDetails> {
+  async registerParty(input: RegisterPartyInput, ctx: TrustChangeContext = {}): Promise<PartyDetails> {
     if (!PARTY_ID_PATTERN.test(input.id)) throw new InvalidRequestError({ detail: `party id must look like CC:AGENCY, got "${input.id}"` });
     if (!PARTY_KINDS.includes(input.kind)) throw new InvalidRequestError({ detail: `kind must be one of ${PARTY_KINDS.join(', ')}` });
     for (const r of input.roles ?? []) if (!ROLE_PATTERN.test(r)) throw new InvalidRequestError({ detail: `invalid role "${r}"` });
@@ -184,17 +186,21 @@ export class TrustStore {
         'INSERT INTO trust_parties (id, name, kind, contact, roles) VALUES ($1, $2, $3, $4, $5)',
         [input.id, input.name, input.kind, input.contact ?? null, input.roles ?? []],
       );
-      for (const a of newCas) await this.insertAuthority(tx, a);
-      for (const p of prepared) await this.insertCertificate(tx, input.id, p);
+      await this.record(tx, ctx, {
+        action: 'party.registered', subject: input.id,
+        details: { kind: input.kind, roles: (input.roles ?? []).join(','), certificates: prepared.length, caCertificates: newCas.length },
+      });
+      for (const a of newCas) await this.insertAuthority(tx, a, ctx);
+      for (const p of prepared) await this.insertCertificate(tx, input.id, p, ctx);
     });
     return (await this.getParty(input.id))!;
   }
 
   /** Add a certificate to a registered party (key rotation: the old one stays active until revoked or expired). */
-  async addCertificate(partyId: string, certificate: string | Uint8Array): Promise<Omit<CertificateRecord, 'der'>> {
+  async addCertificate(partyId: string, certificate: string | Uint8Array, ctx: TrustChangeContext = {}): Promise<Omit<CertificateRecord, 'der'>> {
     await this.requireParty(partyId);
     const prepared = await this.prepareCertificate(partyId, certificate, await this.authorities());
-    await this.db.transaction(async (tx) => this.insertCertificate(tx, partyId, prepared));
+    await this.db.transaction(async (tx) => this.insertCertificate(tx, partyId, prepared, ctx));
     return withoutDer((await this.getCertificate(prepared.leaf.keyId))!);
   }
 
@@ -202,11 +208,11 @@ export class TrustStore {
    * Add a CA certificate: a trust anchor (default) or an intermediate; bound to `partyId`
    * (it vouches for that party only) or global. Idempotent for the same certificate and scope.
    */
-  async addAuthority(certificate: string | Uint8Array, options: { partyId?: string; anchor?: boolean } = {}): Promise<Omit<AuthorityRecord, 'der'>> {
+  async addAuthority(certificate: string | Uint8Array, options: { partyId?: string; anchor?: boolean } = {}, ctx: TrustChangeContext = {}): Promise<Omit<AuthorityRecord, 'der'>> {
     if (options.partyId) await this.requireParty(options.partyId);
     const der = readOrRefuse(certificate, 'CA certificate')[0]!;
     const rec = this.caRecord(der, options.partyId, options.anchor ?? true);
-    await this.db.transaction((tx) => this.insertAuthority(tx, rec));
+    await this.db.transaction((tx) => this.insertAuthority(tx, rec, ctx));
     return withoutDer(rec);
   }
 
@@ -218,7 +224,12 @@ export class TrustStore {
     return { keyId: ca.keyId, ...(partyId ? { partyId } : {}), anchor, subject: ca.subject, notBefore: ca.notBefore, notAfter: ca.notAfter, der };
   }
 
-  private async insertAuthority(tx: Queryable, a: AuthorityRecord): Promise<void> {
+  /** Tell the event sink, in the change's transaction. */
+  private async record(tx: Queryable, ctx: TrustChangeContext, event: TrustEvent): Promise<void> {
+    await this.options.events?.record(tx, { ...event, ...(ctx.actor ? { actor: ctx.actor } : {}) });
+  }
+
+  private async insertAuthority(tx: Queryable, a: AuthorityRecord, ctx: TrustChangeContext): Promise<void> {
     const { rows } = await tx.query<{ party_id: string | null; anchor: boolean }>('SELECT party_id, anchor FROM trust_authorities WHERE key_id = $1', [a.keyId]);
     const old = rows[0];
     if (old) {
@@ -231,6 +242,10 @@ export class TrustStore {
       'INSERT INTO trust_authorities (key_id, party_id, anchor, subject, not_before, not_after, der) VALUES ($1, $2, $3, $4, $5, $6, $7)',
       [a.keyId, a.partyId ?? null, a.anchor, a.subject, a.notBefore, a.notAfter, a.der],
     );
+    await this.record(tx, ctx, {
+      action: 'authority.added', subject: a.keyId,
+      details: { partyId: a.partyId ?? null, anchor: a.anchor, subject: a.subject.slice(0, 300), notAfter: a.notAfter.toISOString() },
+    });
   }
 
   private async prepareCertificate(partyId: string, input: string | Uint8Array, all: AuthorityRecord[]): Promise<PreparedCertificate> {
@@ -256,14 +271,18 @@ export class TrustStore {
     return { leaf, issuerKeyId: path[1]!.keyId, newIntermediates };
   }
 
-  private async insertCertificate(tx: Queryable, partyId: string, p: PreparedCertificate): Promise<void> {
-    for (const a of p.newIntermediates) await this.insertAuthority(tx, a);
+  private async insertCertificate(tx: Queryable, partyId: string, p: PreparedCertificate, ctx: TrustChangeContext): Promise<void> {
+    for (const a of p.newIntermediates) await this.insertAuthority(tx, a, ctx);
     const l = p.leaf;
     await tx.query(
       `INSERT INTO trust_certificates (key_id, party_id, subject, issuer, serial, issuer_key_id, not_before, not_after, key_type, key_bits, der)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [l.keyId, partyId, l.subject, l.issuer, l.serial, p.issuerKeyId, l.notBefore, l.notAfter, l.keyType, l.keyBits, l.der],
     );
+    await this.record(tx, ctx, {
+      action: 'certificate.added', subject: l.keyId,
+      details: { partyId, subject: l.subject.slice(0, 300), serial: l.serial, issuerKeyId: p.issuerKeyId, notAfter: l.notAfter.toISOString() },
+    });
   }
 
   private async requireParty(partyId: string): Promise<Party> {
@@ -301,23 +320,41 @@ export class TrustStore {
   }
 
   /** Revoke a registered certificate now: from the next call on, it is refused (every instance). */
-  async revokeCertificate(keyId: string, reason = 'unspecified'): Promise<Omit<CertificateRecord, 'der'>> {
+  async revokeCertificate(keyId: string, reason = 'unspecified', ctx: TrustChangeContext = {}): Promise<Omit<CertificateRecord, 'der'>> {
     const id = normaliseKeyId(keyId);
-    const { rows } = await this.db.query<CertRow>(
-      `UPDATE trust_certificates SET status = 'revoked', revoked_at = coalesce(revoked_at, now()), revocation_reason = coalesce(revocation_reason, $2)
-        WHERE key_id = $1 RETURNING *`,
-      [id ?? '', reason],
-    );
-    if (!rows[0]) throw new NotFoundError({ detail: `no certificate with key id ${keyId}` });
-    return withoutDer(toCert(rows[0]));
+    const row = await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<CertRow & { was: string }>(
+        `UPDATE trust_certificates c SET status = 'revoked', revoked_at = coalesce(c.revoked_at, now()), revocation_reason = coalesce(c.revocation_reason, $2)
+           FROM trust_certificates old WHERE c.key_id = $1 AND old.key_id = c.key_id RETURNING c.*, old.status AS was`,
+        [id ?? '', reason],
+      );
+      if (!rows[0]) throw new NotFoundError({ detail: `no certificate with key id ${keyId}` });
+      await this.record(tx, ctx, {
+        action: 'certificate.revoked', subject: rows[0].key_id,
+        details: { partyId: rows[0].party_id, reason: reason.slice(0, 100), alreadyRevoked: rows[0].was === 'revoked' },
+      });
+      return rows[0];
+    });
+    return withoutDer(toCert(row));
   }
 
   /** Import a CRL (PEM or DER): verified against a CA in the trust store, then applied at once. */
-  async importCrl(input: string | Uint8Array): Promise<CrlImportResult> {
+  async importCrl(input: string | Uint8Array, ctx: TrustChangeContext = {}): Promise<CrlImportResult> {
     const der = readCrl(input);
     const cas = (await this.authorities()).map((a) => this.parse(a.der));
     const crl = await verifyCrl(der, cas, this.now());
-    return storeCrl(this.db, crl, 'import');
+    return storeCrl(this.db, crl, 'import', undefined, async (tx, result) => {
+      await this.record(tx, ctx, {
+        action: 'crl.imported', subject: result.issuerKeyId,
+        details: {
+          issuer: result.issuer.slice(0, 300), crlNumber: crl.crlNumber ?? null, thisUpdate: result.thisUpdate.toISOString(),
+          revokedSerials: result.revokedSerials, newlyRevoked: result.newlyRevoked.length,
+        },
+      });
+      for (const keyId of result.newlyRevoked) {
+        await this.record(tx, ctx, { action: 'certificate.revoked', subject: keyId, details: { reason: 'crl', issuerKeyId: result.issuerKeyId } });
+      }
+    });
   }
 
   /**

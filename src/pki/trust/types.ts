@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { Queryable } from '../../db/index.ts';
 import { UntrustedCertificateError, type GatewayErrorOptions } from '../../errors/index.ts';
 import type { PartyKind, SignerExpectation } from '../keys/index.ts';
 import type { SigningPurpose } from './path-constraints.ts';
@@ -94,4 +95,29 @@ export interface ResolvedSigner {
   publicKey: KeyObject;
   /** Path from the certificate to its anchor (key ids, leaf first). */
   path: string[];
+}
+
+/** A change to the trust store, as it is recorded (the audit log). */
+export interface TrustEvent {
+  action: 'party.registered' | 'certificate.added' | 'certificate.revoked' | 'authority.added' | 'crl.imported';
+  /** What changed: a party id, a certificate's key id, a CRL issuer's key id. */
+  subject: string;
+  /** Who asked for it (a party id); the gateway itself when absent. */
+  actor?: string;
+  /** A few facts about the change (never certificates or keys). */
+  details?: Record<string, string | number | boolean | null>;
+}
+
+/**
+ * Receives every trust-store change inside the transaction that makes it, so the record and the
+ * change commit or roll back together; a sink that throws aborts the change. pki defines it and
+ * never imports its implementation: the app wires it to the audit log.
+ */
+export interface TrustEventSink {
+  record(tx: Queryable, event: TrustEvent): Promise<void>;
+}
+
+/** Who is making a change through the trust store (admin API: the signed caller's party). */
+export interface TrustChangeContext {
+  actor?: string;
 }
