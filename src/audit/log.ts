@@ -117,6 +117,16 @@ export class AuditLog {
   /** Re-check everything that can change (for /ready), then throw an Error naming the problems. */
   async readiness(): Promise<void> {
     await this.probe();
+    // The timer's pass may still be waiting on a connection lost in an outage: once the database
+    // is back, one pass here proves sealing works again (the advisory lock keeps it single).
+    if (this.problems.has('seal') && !this.problems.has('chain')) {
+      try {
+        await this.sealOnce();
+        this.problems.delete('seal');
+      } catch (e) {
+        this.setProblem('seal', `sealing audit entries fails: ${(e as Error).message}`, e);
+      }
+    }
     if (this.problems.size) throw new Error([...this.problems.values()].join('; '));
   }
 

@@ -61,7 +61,7 @@ describe.skipIf(!url)('a gateway whose PostgreSQL connection freezes (TCP proxy)
     db = await openDatabase({ databaseUrl: proxy.via(url!), dataDir: 'unused', schema, poolMax: 4, connectTimeoutMs: 1_500 });
     await migrate(db);
     const pki = await testDevPki();
-    ({ config } = loadConfig({ LOG_LEVEL: 'silent' }, { certsDir: pki.dir }));
+    ({ config } = loadConfig({ LOG_LEVEL: 'silent' }, { certsDir: pki.dir, warmupMs: 0 }));
     app = await buildApp(config, { db, logger: false, devPki: pki, registry: testRegistry() });
     await app.ready();
   });
