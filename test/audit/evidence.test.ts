@@ -1,10 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { append, buildEvidenceBundle, verifyEvidenceBundle, type AuditLog, type EvidenceMessage } from '../../src/audit/index.ts';
 import type { Database } from '../../src/db/index.ts';
 import { createReceipt, createSigner, signJsonDocument, verifyJsonDocument, trustedKeyFromCertificate } from '../../src/pki/index.ts';
 import { createTestPki } from '../support/test-pki.ts';
+import { bxgInProcess } from '../support/cli-in-process.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 import { manualLog, testPki } from './support/chain.ts';
 
@@ -122,5 +126,31 @@ describe('evidence bundle', () => {
     expect(await verifyEvidenceBundle(Buffer.from('not a zip'), { anchors })).toMatchObject({ ok: false, part: 'bundle' });
     const big = rezip({ 'manifest.json': new Uint8Array(2 * 1024 * 1024) });
     expect(await verifyEvidenceBundle(big, { anchors, maxBytes: 1024 * 1024 })).toMatchObject({ ok: false, part: 'bundle' });
+  });
+});
+
+describe('bxg evidence verify', () => {
+  it('exit 0 with what was proven; exit 1 naming the broken part; exit 2 without anchors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bxg-evidence-'));
+    const file = join(dir, 'evidence.zip');
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(file, bundle);
+    writeFileSync(ca, pki.ca.certPem);
+    const ok = await bxgInProcess('evidence', 'verify', file, '--trust', ca);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toMatch(/^evidence intact: message [0-9a-f-]{36} from VN:GDVC to KR:KCS/);
+    expect(ok.out).toMatch(/receipt .* ACCEPTED, signed by KR:KCS, acknowledges these bytes/);
+    expect(ok.out).toMatch(/audit {5}entry \d+ message\.accepted under signed checkpoint #\d+/);
+
+    const files = unzipSync(bundle);
+    const receipt = Uint8Array.from(files['receipt.json']!);
+    receipt[40] = receipt[40] === 0x41 ? 0x42 : 0x41;
+    writeFileSync(file, rezip({ ...files, 'receipt.json': receipt }));
+    const bad = await bxgInProcess('evidence', 'verify', file, '--trust', ca);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/^evidence NOT intact: receipt \(receipt\.json\): /);
+
+    const usage = await bxgInProcess('evidence', 'verify', file, '--trust', join(dir, 'missing.pem'));
+    expect(usage.code).toBe(2);
   });
 });
