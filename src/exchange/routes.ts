@@ -134,6 +134,8 @@ export interface MessageRoutesOptions {
  */
 export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOptions): Promise<void> {
   const { db, pipeline } = opts;
+  // The target URI as partners reach this gateway (what their signatures cover).
+  const publicBase = app.config.publicUrl.replace(/\/+$/, '');
 
   app.post('/v1/messages', {
     config: { access: SENDERS },
@@ -162,6 +164,7 @@ export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOpt
     const result = await receiveMessage(pipeline(), {
       party: request.party, signature: request.signature, rawBody: request.rawBody, body: request.body,
       mediaType: essence(request.headers['content-type']), headers: request.headers, route: 'POST /v1/messages',
+      method: request.method, targetUri: publicBase + request.url,
     });
     return reply.code(result.status).header('location', `/v1/messages/${result.id}`).send(result.receipt);
   });

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJsonDocument, signXml, trustedKeyFromCertificate, verifyReceipt, type Signer } from '../../src/pki/index.ts';
 import { createSigner, issueCertificate } from '../../src/pki/keys/index.ts';
-import { createTestApp, type TestApp } from '../support/app.ts';
+import { buildApp } from '../../src/http/index.ts';
+import { createTestApp, testRegistry, type TestApp } from '../support/app.ts';
 import { partySigner, unregisteredSigner } from '../support/signed.ts';
 import { ecoJson, ecoXml, get, header, jsonEnvelope, send, signedJsonMessage, signedXmlMessage, xmlEnvelope } from './support.ts';
 
@@ -239,6 +240,11 @@ describe('POST /v1/messages: accepted', () => {
     const headers = (typeof rows[0]!.request_headers === 'string' ? JSON.parse(rows[0]!.request_headers) : rows[0]!.request_headers) as Record<string, string>;
     expect(headers['content-digest']).toMatch(/^sha-256=:/);
     expect(headers['signature-input']).toBeDefined();
+    // The derived components the signature covers, with their values: the signature base can be rebuilt.
+    expect(headers['@method']).toBe('POST');
+    expect(headers['@target-uri']).toBe(`${ta.config.publicUrl.replace(/\/+$/, '')}/v1/messages`);
+    // Only what the signature covers or frames: not every header the call carried.
+    expect(headers['user-agent']).toBeUndefined();
   });
 
   it('an XML message (the author\'s XMLDSig on the inner document element)', async () => {
@@ -280,6 +286,32 @@ describe('POST /v1/messages: accepted', () => {
     expect(Number(rows[0]!.n)).toBe(1);
     const id = String(all[0]!.headers.location).split('/').pop()!;
     expect(await auditCount('message.accepted', undefined, id)).toBe(1);
+  });
+});
+
+describe('POST /v1/messages: fail closed', () => {
+  it('an audit log that cannot account for the message (chain broken at start): 503, nothing stored', async () => {
+    const first = await createTestApp();
+    await first.app.close();
+    const db = first.t.db;
+    await db.transaction(async (tx) => {
+      await tx.query('ALTER TABLE audit_entries DISABLE TRIGGER USER');
+      await tx.query("UPDATE audit_entries SET subject = 'forged' WHERE seq = 1");
+      await tx.query('ALTER TABLE audit_entries ENABLE TRIGGER USER');
+    });
+    const app = await buildApp(first.config, { db, logger: false, devPki: first.pki, registry: testRegistry() });
+    try {
+      await app.ready();
+      const res = await send(app, gdvc, signedJsonMessage(gdvc));
+      expect(res.statusCode, res.body).toBe(503);
+      expect(res.json()).toMatchObject({ code: 'BXG_NOT_READY' });
+      expect(res.json().detail).toMatch(/the audit log cannot record new messages/);
+      const { rows } = await db.query<{ n: string | number }>('SELECT count(*) AS n FROM exchange_messages');
+      expect(Number(rows[0]!.n)).toBe(0);
+    } finally {
+      await app.close();
+      await first.t.cleanup();
+    }
   });
 });
 

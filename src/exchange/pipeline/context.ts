@@ -34,6 +34,9 @@ export interface InboundCall {
   mediaType: string;
   /** The request's headers as received. */
   headers: Record<string, string | string[] | undefined>;
+  /** The request's target URI as the signature covers it (PUBLIC_URL + path and query). */
+  targetUri: string;
+  method: string;
   /** For the refusal record: method and path. */
   route: string;
 }

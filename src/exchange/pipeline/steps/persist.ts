@@ -9,16 +9,32 @@ import { repeatOrConflict } from './idempotency.ts';
 /** Thrown inside the transaction when another call stored the same (sender, messageId) first: roll back, then look. */
 class TakenMeanwhile extends Error {}
 
-/** The request headers as received (repeated field lines kept apart), for the archive. */
-function headersAsReceived(headers: MessageContext['call']['headers']): Record<string, string | string[]> {
+/** Header fields kept with every message whether the signature covers them or not (they frame it). */
+const FRAMING = ['signature-input', 'signature', 'content-type', 'content-digest', 'content-length'];
+
+/**
+ * The RFC 9421 evidence as received: the header fields the signature covers and those framing
+ * it, each as it came (repeated field lines kept apart), and the derived components it covers
+ * (`@method`, `@target-uri`) with their values — enough to rebuild the signature base later.
+ * Other headers (cookies, proxies' additions) are not archived.
+ */
+function requestEvidence(ctx: MessageContext): Record<string, string | string[]> {
+  const { headers, method, targetUri } = ctx.call;
   const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k] = v;
+  for (const c of ctx.signature!.components) {
+    const name = /^"([^"]+)"/.exec(c)?.[1];
+    if (!name) continue;
+    if (name === '@method') out[name] = method;
+    else if (name === '@target-uri') out[name] = targetUri;
+    else if (!name.startsWith('@') && headers[name] !== undefined) out[name] = headers[name]!;
+  }
+  for (const name of FRAMING) if (headers[name] !== undefined) out[name] = headers[name]!;
   return out;
 }
 
 /**
  * One transaction: archive the raw bytes, their SHA-256, the RFC 9421 signature input, signature
- * and headers as received, and the received time; apply the document to its type's handler;
+ * and covered headers as received, and the received time; apply the document to its type's handler;
  * issue the signed receipt and store it with the message; audit `message.accepted` and
  * `receipt.issued`. The receipt is answered only after the commit. When another call stored the
  * same (sender, messageId) meanwhile, nothing of this one is written: the stored message
@@ -42,7 +58,7 @@ export const persist: Step = {
           author: ctx.author!, format: ctx.format!, mediaType: ctx.call.mediaType, raw: ctx.raw!, sha256: ctx.sha256!,
           conversationId: h.conversationId ?? null, correlationId: h.correlationId ?? null, receivedAt: ctx.receivedAt, status: 'received',
           requestSignatureInput: ctx.signature!.signatureInput, requestSignature: ctx.signature!.signature,
-          requestHeaders: headersAsReceived(ctx.call.headers), requestKeyId: ctx.signature!.keyId, receipt: r,
+          requestHeaders: requestEvidence(ctx), requestKeyId: ctx.signature!.keyId, receipt: r,
         });
         if (!inserted) throw new TakenMeanwhile();
         const status = await handler.apply(tx, {
