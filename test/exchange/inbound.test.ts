@@ -139,6 +139,13 @@ describe('POST /v1/messages: refusals, step by step — nothing of the message i
     await expectRefusal(() => send(ta.app, gdvc, body), { status: 403, code: 'BXG_AGREEMENT', recorded: 'VN:GDVC' });
   });
 
+  it('stated-author: a document that names no author (JSON and XML), located', async () => {
+    const json = signedJsonMessage(gdvc, header(), ecoJson('VN:GDVC', (d) => { delete (d.issuingAuthority as Record<string, unknown>).partyId; }));
+    await expectRefusal(() => send(ta.app, gdvc, json), { status: 400, code: 'BXG_INVALID_REQUEST', path: '/document/issuingAuthority/partyId', recorded: 'VN:GDVC' });
+    const xml = signedXmlMessage(gdvc, header(), ecoXml('VN:GDVC', (s) => s.replace(/<c:PartyId>VN:GDVC<\/c:PartyId>/, '')));
+    await expectRefusal(() => send(ta.app, gdvc, xml), { status: 400, code: 'BXG_INVALID_REQUEST', path: '/Envelope/Document/Certificate/IssuingAuthority/PartyId', recorded: 'VN:GDVC' });
+  });
+
   it('document-signature: a document changed after signing (JSON and XML)', async () => {
     const signed = signJsonDocument(ecoJson(), gdvc);
     const tampered = jsonEnvelope(header(), { ...signed, issuePlace: 'Hanoi' });

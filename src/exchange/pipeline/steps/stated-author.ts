@@ -2,24 +2,26 @@ import { XmlElement, type XmlTreeNode } from 'libxml2-wasm';
 import { InvalidRequestError } from '../../../errors/index.ts';
 import { getAtPointer, splitPointer } from '../../../json/index.ts';
 import { PARTY_ID_PATTERN } from '../../../pki/index.ts';
-import type { DocumentTypeEntry } from '../../../standards/index.ts';
+import { elementPath, type DocumentTypeEntry } from '../../../standards/index.ts';
 import type { Step } from '../context.ts';
 
-/** The element at a JSON Pointer of the document's JSON form, found through the type's XML⇄JSON shape. */
-function xmlAt(root: XmlElement, entry: DocumentTypeEntry, pointer: string): XmlElement | undefined {
-  let el: XmlElement | undefined = root;
-  let shape = entry.shape;
+/** The XML names along a JSON Pointer of the document's JSON form (through the type's XML⇄JSON shape). */
+function xmlNames(entry: DocumentTypeEntry, pointer: string): string[] | undefined {
+  const names: string[] = [];
+  let shape: DocumentTypeEntry['shape'] | undefined = entry.shape;
   for (const seg of splitPointer(pointer)) {
-    const prop = shape?.byJson.get(seg);
-    if (!prop || !el) return undefined;
-    let next: XmlElement | undefined;
-    for (let n: XmlTreeNode | null = el.firstChild; n; n = n.next) {
-      if (n instanceof XmlElement && n.name === prop.xml) { next = n; break; }
-    }
-    el = next;
-    shape = prop.shape.kind === 'object' ? prop.shape : undefined!;
+    const prop: { xml: string; shape: { kind: string } } | undefined = shape?.byJson.get(seg);
+    if (!prop) return undefined;
+    names.push(prop.xml);
+    shape = prop.shape.kind === 'object' ? prop.shape as DocumentTypeEntry['shape'] : undefined;
   }
-  return el;
+  return names;
+}
+
+/** The first child element of `el` with this local name. */
+function child(el: XmlElement, name: string): XmlElement | undefined {
+  for (let n: XmlTreeNode | null = el.firstChild; n; n = n.next) if (n instanceof XmlElement && n.name === name) return n;
+  return undefined;
 }
 
 /**
@@ -32,13 +34,22 @@ export function statedAuthor(pointer: string): Step {
     name: 'stated-author',
     run(ctx) {
       const entry = ctx.entry!;
-      const value = ctx.format === 'json'
-        ? getAtPointer(ctx.document, pointer)
-        : xmlAt(ctx.document as XmlElement, entry, pointer)?.content.trim();
+      let value: unknown;
+      let path = `/document${pointer}`;
+      if (ctx.format === 'json') {
+        value = getAtPointer(ctx.document, pointer);
+      } else {
+        const root = ctx.document as XmlElement;
+        const names = xmlNames(entry, pointer) ?? [];
+        path = [elementPath(root), ...names].join('/');
+        let el: XmlElement | undefined = root;
+        for (const name of names) el = el && child(el, name);
+        value = el?.content.trim();
+      }
       if (typeof value !== 'string' || !PARTY_ID_PATTERN.test(value)) {
         throw new InvalidRequestError({
-          detail: `the ${entry.type} document must name its author (a party id CC:AGENCY) at ${pointer}`,
-          errors: [{ code: 'document.author', message: 'no author party id', path: `/document${pointer}` }],
+          detail: `the ${entry.type} document must name its author (a party id CC:AGENCY) at ${path}`,
+          errors: [{ code: 'document.author', message: 'no author party id', path }],
         });
       }
       ctx.author = value;
