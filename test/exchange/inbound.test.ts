@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJsonDocument, signXml, trustedKeyFromCertificate, verifyReceipt, type Signer } from '../../src/pki/index.ts';
 import { createSigner, issueCertificate } from '../../src/pki/keys/index.ts';
+import { buildEvidenceBundle, verifyEvidenceBundle } from '../../src/audit/index.ts';
+import { evidenceMessage } from '../../src/exchange/index.ts';
 import { buildApp } from '../../src/http/index.ts';
 import { createTestApp, testRegistry, type TestApp } from '../support/app.ts';
 import { partySigner, unregisteredSigner } from '../support/signed.ts';
@@ -252,6 +254,17 @@ describe('POST /v1/messages: accepted', () => {
     expect(headers['@target-uri']).toBe(`${ta.config.publicUrl.replace(/\/+$/, '')}/v1/messages`);
     // Only what the signature covers or frames: not every header the call carried.
     expect(headers['user-agent']).toBeUndefined();
+  });
+
+  it('its evidence bundle (src/audit/evidence) verifies offline with the trust anchor alone', async () => {
+    const { id, receipt } = await expectAccepted(signedXmlMessage(gdvc));
+    const msg = (await evidenceMessage(ta.t.db, ta.app.trust, id))!;
+    expect(msg.certificates.length).toBe(1); // the author is the sender here: one certificate
+    const bundle = await buildEvidenceBundle(ta.t.db, ta.app.audit, ta.app.gatewaySigner!, 'KR:KCS', msg);
+    const caDer = Buffer.from(readFileSync(ta.pki.caCertPath, 'utf8').replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
+    const v = await verifyEvidenceBundle(bundle, { anchors: [caDer] });
+    expect(v).toMatchObject({ ok: true, gateway: 'KR:KCS', message: { id, messageId: receipt.messageId, sender: 'VN:GDVC' }, receipt: { verdict: 'ACCEPTED', signer: 'KR:KCS' } });
+    if (v.ok) expect(v.entries.map((e) => e.action).sort()).toEqual(['message.accepted', 'receipt.issued']);
   });
 
   it('an XML message (the author\'s XMLDSig on the inner document element)', async () => {

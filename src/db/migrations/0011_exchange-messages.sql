@@ -4,14 +4,17 @@
 -- signature and covered headers are kept as received, so what the sending gateway said is
 -- provable later. A refused message leaves no row here (see exchange_refusals).
 CREATE TABLE exchange_messages (
+  -- The gateway's id of the message: the subject of its audit entries (message.accepted, receipt.issued).
   id uuid PRIMARY KEY,
   sender text NOT NULL,
   message_id text NOT NULL,
   receiver text NOT NULL,
   document_type text NOT NULL,
   version text NOT NULL,
-  -- The inner document's author (its verified signer's party).
+  -- The inner document's author (its verified signer's party) and the key id (certificate
+  -- thumbprint) its signature verified with.
   author text NOT NULL,
+  author_key_id text NOT NULL,
   format text NOT NULL CHECK (format IN ('xml', 'json')),
   media_type text NOT NULL,
   raw bytea NOT NULL,

@@ -7,3 +7,4 @@ export {
   insertMessage, findByKey, findById, readReceipt, readRaw, readRequestEvidence, listMessages,
   type ArchivedMessage, type NewArchivedMessage, type ListQuery,
 } from './store.ts';
+export { evidenceMessage } from './evidence.ts';

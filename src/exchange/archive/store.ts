@@ -33,6 +33,8 @@ export interface NewArchivedMessage extends Omit<ArchivedMessage, 'receivedAt'> 
   requestSignature: string;
   requestHeaders: Record<string, string | string[]>;
   requestKeyId: string;
+  /** The key id (certificate thumbprint) the author's document signature verified with. */
+  authorKeyId: string;
   receipt: Receipt;
 }
 
@@ -60,12 +62,13 @@ function toMessage(r: Row): ArchivedMessage {
 export async function insertMessage(tx: Queryable, m: NewArchivedMessage): Promise<boolean> {
   const r = await tx.query(
     `INSERT INTO exchange_messages (id, sender, message_id, receiver, document_type, version, author, format, media_type, raw, sha256,
-       conversation_id, correlation_id, request_signature_input, request_signature, request_headers, request_key_id, received_at, status, receipt)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+       conversation_id, correlation_id, request_signature_input, request_signature, request_headers, request_key_id, received_at, status, receipt,
+       author_key_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
      ON CONFLICT (sender, message_id) DO NOTHING`,
     [m.id, m.sender, m.messageId, m.receiver, m.documentType, m.version, m.author, m.format, m.mediaType, m.raw, m.sha256,
       m.conversationId, m.correlationId, m.requestSignatureInput, m.requestSignature, JSON.stringify(m.requestHeaders), m.requestKeyId,
-      m.receivedAt, m.status, JSON.stringify(m.receipt)],
+      m.receivedAt, m.status, JSON.stringify(m.receipt), m.authorKeyId],
   );
   return r.rowCount === 1;
 }
@@ -99,14 +102,14 @@ export async function readRaw(db: Queryable, id: string): Promise<{ raw: Buffer;
   return r && { raw: Buffer.from(r.raw), mediaType: r.media_type, sha256: r.sha256 };
 }
 
-/** The RFC 9421 evidence kept with a message. */
-export async function readRequestEvidence(db: Queryable, id: string): Promise<{ signatureInput: string; signature: string; headers: Record<string, string | string[]>; keyId: string } | undefined> {
-  const { rows } = await db.query<{ request_signature_input: string; request_signature: string; request_headers: Record<string, string | string[]> | string; request_key_id: string }>(
-    'SELECT request_signature_input, request_signature, request_headers, request_key_id FROM exchange_messages WHERE id = $1', [id],
+/** The RFC 9421 evidence kept with a message, and the key ids of the sender's call and the author's document signature. */
+export async function readRequestEvidence(db: Queryable, id: string): Promise<{ signatureInput: string; signature: string; headers: Record<string, string | string[]>; keyId: string; authorKeyId: string } | undefined> {
+  const { rows } = await db.query<{ request_signature_input: string; request_signature: string; request_headers: Record<string, string | string[]> | string; request_key_id: string; author_key_id: string }>(
+    'SELECT request_signature_input, request_signature, request_headers, request_key_id, author_key_id FROM exchange_messages WHERE id = $1', [id],
   );
   const r = rows[0];
   return r && {
-    signatureInput: r.request_signature_input, signature: r.request_signature, keyId: r.request_key_id,
+    signatureInput: r.request_signature_input, signature: r.request_signature, keyId: r.request_key_id, authorKeyId: r.author_key_id,
     headers: typeof r.request_headers === 'string' ? JSON.parse(r.request_headers) as Record<string, string | string[]> : r.request_headers,
   };
 }

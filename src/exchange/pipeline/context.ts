@@ -73,8 +73,9 @@ export interface MessageContext {
   entry?: DocumentTypeEntry;
   /** Set by stated-author: who the document says wrote it; then verified by document-signature. */
   author?: string;
-  /** Set by document-signature (JOSE name). */
+  /** Set by document-signature: the algorithm (JOSE name) and the author's key id it verified with. */
   signatureAlgorithm?: string;
+  authorKeyId?: string;
   agreement?: Agreement;
   /** Set by validate: the inner document's JSON form (mapped from XML once). */
   documentJson?: Record<string, unknown>;

@@ -20,9 +20,11 @@ export const documentSignature: Step = {
       const r = await verifyXmlElementSignature(ctx.xml!, ctx.document as XmlElement,
         xmlTrustResolver(trust, { at: ctx.receivedAt, currentCertificateWhenUnnamed: true }), expectation);
       ctx.signatureAlgorithm = r.signatureAlgorithm;
+      ctx.authorKeyId = r.signer.keyId;
     } else {
       const r = await verifyJsonDocument(ctx.document, jwsTrustResolver(trust, { at: ctx.receivedAt }), expectation);
       ctx.signatureAlgorithm = r.alg;
+      ctx.authorKeyId = r.signer.keyId;
     }
   },
 };

@@ -58,7 +58,7 @@ export const persist: Step = {
           author: ctx.author!, format: ctx.format!, mediaType: ctx.call.mediaType, raw: ctx.raw!, sha256: ctx.sha256!,
           conversationId: h.conversationId ?? null, correlationId: h.correlationId ?? null, receivedAt: ctx.receivedAt, status: 'received',
           requestSignatureInput: ctx.signature!.signatureInput, requestSignature: ctx.signature!.signature,
-          requestHeaders: requestEvidence(ctx), requestKeyId: ctx.signature!.keyId, receipt: r,
+          requestHeaders: requestEvidence(ctx), requestKeyId: ctx.signature!.keyId, authorKeyId: ctx.authorKeyId!, receipt: r,
         });
         if (!inserted) throw new TakenMeanwhile();
         const status = await handler.apply(tx, {
