@@ -379,6 +379,11 @@ describe('the read side: GET /v1/messages', () => {
       path = `/v1/messages?limit=2&type=eco.certificate&cursor=${body.next}`;
     }
     expect(seen).toEqual([...ids].reverse());
+    const accepted = (await get(ta.app, gac, '/v1/messages?status=accepted&limit=200')).json() as { messages: Array<{ id: string }> };
+    expect(accepted.messages.map((m) => m.id)).toEqual([...ids].reverse());
+    expect((await get(ta.app, gac, '/v1/messages?status=refused')).json()).toEqual({ messages: [] });
+    const past = encodeURIComponent(new Date(Date.now() - 86_400_000).toISOString());
+    expect((await get(ta.app, gac, `/v1/messages?to=${past}`)).json()).toEqual({ messages: [] });
     const none = await get(ta.app, gac, '/v1/messages?type=aeo.operator-list');
     expect(none.json()).toEqual({ messages: [] });
     const future = await get(ta.app, gac, `/v1/messages?from=${encodeURIComponent(new Date(Date.now() + 86_400_000).toISOString())}`);
