@@ -192,7 +192,7 @@ describe('HTTP app: errors as problem+json', () => {
       'POST /v1/admin/certificates/{keyId}/revoke', 'POST /v1/admin/crls', 'POST /v1/admin/partners',
       'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate',
       // exchange, inbound (issue 9)
-      'GET /v1/messages', 'GET /v1/messages/{id}', 'GET /v1/messages/{id}/raw', 'GET /v1/messages/{id}/receipt', 'POST /v1/messages',
+      'GET /v1/messages', 'GET /v1/messages/{id}', 'GET /v1/messages/{id}/evidence', 'GET /v1/messages/{id}/raw', 'GET /v1/messages/{id}/receipt', 'POST /v1/messages',
     ].sort());
     expect(doc.servers).toEqual([{ url: h.config.publicUrl }]);
   });
