@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadRegistry, runConformance, toJUnit, toMarkdown } from '../../standards/index.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 
 interface Options {
@@ -24,6 +23,7 @@ export function register(program: Command): void {
         try { u = new URL(opts.target); } catch { throw new CliError(`--target must be a URL, got "${opts.target}"`, EXIT.USAGE); }
         if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new CliError('--target must be an http(s) URL', EXIT.USAGE);
       }
+      const { loadRegistry, runConformance, toJUnit, toMarkdown } = await import('../../standards/index.ts');
       const registry = loadRegistry();
       if (opts.type && !registry.hasType(opts.type)) throw new CliError(`unknown document type "${opts.type}"`, EXIT.USAGE);
       const tty = process.stderr.isTTY;
