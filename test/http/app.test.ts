@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 describe('HTTP app: errors as problem+json', () => {
   let h: TestApp;
   const routes: Array<{ method: string; url: string }> = [];
-  const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{*}');
+  const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{path}');
   beforeAll(async () => {
     // A test-only route that writes what it is given: a refused body must never reach it.
     h = await createTestApp({ bodyLimit: 2048 }, (app) => {
@@ -184,7 +184,7 @@ describe('HTTP app: errors as problem+json', () => {
     expect(routes.map((x) => `${x.method} ${x.url}`).sort()).toEqual([
       'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready',
       'GET /v1/admin/partners', 'GET /v1/admin/partners/{id}', 'GET /v1/audit/checkpoints', 'GET /v1/audit/entries',
-      'GET /v1/gateway/certificates', 'GET /v1/schemas/{*}',
+      'GET /v1/docs/{name}', 'GET /v1/gateway/certificates', 'GET /v1/schemas/{path}',
       'GET /v1/standards', 'GET /v1/standards/{type}/{version}', 'GET /v1/standards/{type}/{version}/conformance',
       'GET /v1/standards/{type}/{version}/examples', 'GET /v1/standards/{type}/{version}/examples/{name}',
       'GET /v1/standards/{type}/{version}/schema.json', 'GET /v1/standards/{type}/{version}/schema.xsd',
@@ -192,6 +192,6 @@ describe('HTTP app: errors as problem+json', () => {
       'POST /v1/admin/certificates/{keyId}/revoke', 'POST /v1/admin/crls', 'POST /v1/admin/partners',
       'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate',
     ]);
-    expect(doc.servers).toEqual([{ url: h.config.publicUrl }]);
+    expect(doc.servers).toEqual([{ url: h.config.publicUrl, description: expect.stringContaining('PUBLIC_URL') }]);
   });
 });

@@ -106,6 +106,15 @@ async function pki(app: FastifyInstance, opts: PkiPluginOptions): Promise<void> 
         + 'rotation, so partners can fetch it before it is used. See docs/signed-requests.md.',
       response: {
         200: {
+          description: "This gateway's party id and its active signing certificates, the one in use first",
+          examples: [{
+            partyId: 'KR:KCS',
+            certificates: [{
+              keyId: '9kjy1C8gQ2vX7mN4pR6tB3wE5yH0aL2sD8fK1jZ4uV0', use: 'current', subject: 'C=KR, CN=Korea Customs Service',
+              issuer: 'C=KR, O=Border Exchange Gateway (development), CN=bxg Development Root CA', keyType: 'ec',
+              notBefore: '2025-01-01T00:00:00.000Z', notAfter: '2027-01-01T00:00:00.000Z', pem: '-----BEGIN CERTIFICATE-----\nMIIB…\n-----END CERTIFICATE-----\n',
+            }],
+          }],
           type: 'object', required: ['partyId', 'certificates'],
           properties: {
             partyId: { type: 'string' },
