@@ -98,10 +98,11 @@ describe('bxg conformance and bxg standards check', { timeout: 120_000 }, () => 
     }
   });
 
-  it('--target reports every vector as failed when the gateway does not answer, and exits 1', async () => {
+  it('--target that does not answer: one line, exit 2, no vector run and no report (test/cli/conformance.test.ts has more)', async () => {
     const r = await runCli(['conformance', '--type', 'eco.status', '--target', 'http://127.0.0.1:9', '--out', join(dir, 'c4')]);
-    expect(r.code).toBe(1);
-    expect(readFileSync(join(dir, 'c4', 'summary.md'), 'utf8')).toContain('## Failures');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('bxg: cannot reach http://127.0.0.1:9: connection refused; no vector was run\n');
+    expect(existsSync(join(dir, 'c4'))).toBe(false);
   });
 
   it('standards check passes on the tree', async () => {
