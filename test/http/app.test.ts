@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 describe('HTTP app: errors as problem+json', () => {
   let h: TestApp;
   const routes: Array<{ method: string; url: string }> = [];
-  const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{*}');
+  const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{path}');
   beforeAll(async () => {
     // A test-only route that writes what it is given: a refused body must never reach it.
     h = await createTestApp({ bodyLimit: 2048 }, (app) => {
@@ -184,7 +184,7 @@ describe('HTTP app: errors as problem+json', () => {
     expect(routes.map((x) => `${x.method} ${x.url}`).sort()).toEqual([
       'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready',
       'GET /v1/admin/partners', 'GET /v1/admin/partners/{id}', 'GET /v1/audit/checkpoints', 'GET /v1/audit/entries',
-      'GET /v1/gateway/certificates', 'GET /v1/schemas/{*}',
+      'GET /v1/docs/{name}', 'GET /v1/gateway/certificates', 'GET /v1/schemas/{path}',
       'GET /v1/standards', 'GET /v1/standards/{type}/{version}', 'GET /v1/standards/{type}/{version}/conformance',
       'GET /v1/standards/{type}/{version}/examples', 'GET /v1/standards/{type}/{version}/examples/{name}',
       'GET /v1/standards/{type}/{version}/schema.json', 'GET /v1/standards/{type}/{version}/schema.xsd',
@@ -194,6 +194,6 @@ describe('HTTP app: errors as problem+json', () => {
       // exchange, inbound (issue 9)
       'GET /v1/messages', 'GET /v1/messages/{id}', 'GET /v1/messages/{id}/evidence', 'GET /v1/messages/{id}/raw', 'GET /v1/messages/{id}/receipt', 'POST /v1/messages',
     ].sort());
-    expect(doc.servers).toEqual([{ url: h.config.publicUrl }]);
+    expect(doc.servers).toEqual([{ url: h.config.publicUrl, description: expect.stringContaining('PUBLIC_URL') }]);
   });
 });
