@@ -250,7 +250,13 @@ export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOpt
       params: idParams,
       produces: ['application/json', 'application/xml', 'text/xml'],
       response: {
-        200: { description: 'The raw bytes; their SHA-256 equals the receipt\'s receivedDigest.', type: 'string', format: 'binary' },
+        200: {
+          description: 'The raw bytes; their SHA-256 equals the receipt\'s receivedDigest.',
+          content: Object.fromEntries(['application/json', 'application/xml'].map((mediaType) => [mediaType, {
+            schema: { type: 'string', contentMediaType: mediaType },
+            examples: { envelope: { summary: 'an exchange.envelope as a partner sends it', externalValue: `/v1/standards/exchange.envelope/1.0.0/examples/certificate.${mediaType === 'application/json' ? 'json' : 'xml'}` } },
+          }])),
+        },
         400: problem('BXG_INVALID_REQUEST: the id is not a UUID'),
         401: problem('BXG_UNAUTHENTICATED / BXG_BAD_SIGNATURE'),
         404: problem('BXG_NOT_FOUND: no such message, or not the caller\'s'),
@@ -276,7 +282,26 @@ export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOpt
       params: idParams,
       produces: ['application/zip'],
       response: {
-        200: { description: 'A zip file (bxg.evidence v1) that verifies offline with only the trust anchors.', type: 'string', format: 'binary' },
+        200: {
+          description: 'A zip file (bxg.evidence v1) that verifies offline with only the trust anchors.',
+          content: {
+            'application/zip': {
+              schema: { type: 'string', contentMediaType: 'application/zip' },
+              examples: {
+                manifest: {
+                  summary: 'The signed manifest.json inside the zip (the other files: the message, receipt.json, request-signature.json, audit/entry-N.json, certificates/KEYID.pem)',
+                  value: {
+                    format: 'bxg.evidence', v: 1, gateway: 'KR:KCS', exportedAt: '2026-11-30T07:00:00.000Z',
+                    message: { id: messageExample.id, messageId: messageExample.messageId, sender: 'VN:GDVC', receiver: 'KR:KCS', receivedAt: messageExample.receivedAt, sha256: messageExample.sha256, mediaType: 'application/json' },
+                    entries: [7012, 7013],
+                    files: { 'message.json': { role: 'message', sha256: messageExample.sha256, mediaType: 'application/json' } },
+                    signature: { protected: 'eyJhbGciOiJFUzI1NiIsImtpZCI6Ii4uLiJ9', signature: 'MEUCIQ…' },
+                  },
+                },
+              },
+            },
+          },
+        },
         400: problem('BXG_INVALID_REQUEST: the id is not a UUID'),
         401: problem('BXG_UNAUTHENTICATED / BXG_BAD_SIGNATURE'),
         404: problem('BXG_NOT_FOUND: no such message, or not the caller\'s'),
