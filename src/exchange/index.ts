@@ -8,7 +8,7 @@ export type { Agreement, AgreementCheck, AgreementDocument, AgreementStore, Dire
 export type { EnvelopeContent, EnvelopeHeader } from './envelope/types.ts';
 export {
   DatabaseAgreementStore, checkAgreement, outsideAgreement, agreementError, seedDevAgreements, devAgreement, agreementsPlugin,
-  AGREEMENT_SCHEMA, AGREEMENT_REASONS, DEV_EXCHANGE_PARTIES, PROFILE_ALGORITHMS,
+  AGREEMENT_SCHEMA, AGREEMENT_REASONS, DEV_EXCHANGE_PARTIES, PROFILE_ALGORITHMS, readAgreementFile, readAgreementsDir, applyAgreementsDir,
   type StoredAgreement, type ApplyResult, type AgreementActor, type AgreementInput, type AgreementReason,
 } from './agreements/index.ts';
 export {
