@@ -98,7 +98,12 @@ describe('AGREEMENTS_DIR at start', () => {
     const pki = await testDevPki();
     const { config } = loadConfig({ LOG_LEVEL: 'silent' }, { certsDir: pki.dir, warmupMs: 0, agreementsDir });
     const app = await buildApp(config, { db: t.db, logger: false, registry, devPki: pki });
-    await app.ready();
+    try {
+      await app.ready();
+    } catch (e) {
+      await app.close();
+      throw e;
+    }
     return app;
   }
 

@@ -36,18 +36,22 @@ async function agreements(app: FastifyInstance, opts: AgreementsPluginOptions): 
   const { config, db, registry } = opts;
   const knownDocumentType = (type: string, version: string) => !!registry.get(type, version);
   const store = new DatabaseAgreementStore(db, { knownDocumentType });
-  // Declared files first (all checked before any is applied: a bad one stops the start), then
-  // the development seed for demo partners still without one.
-  if (config.agreementsDir) {
-    const applied = await applyAgreementsDir(store, config.agreementsDir, knownDocumentType);
-    app.log.info({ dir: config.agreementsDir, applied }, applied.length
-      ? `agreements applied from files: ${applied.map((a) => `${a.partner} v${a.version}`).join(', ')}`
-      : `agreement files in ${config.agreementsDir}: no change`);
-  }
-  if (opts.seedDevelopment) {
-    const seeded = await seedDevAgreements(store, config.partyId, registry);
-    if (seeded.length) app.log.info({ partners: seeded }, `development agreements seeded with ${seeded.join(', ')}`);
-  }
+  // At ready, not at registration: a bad file then fails `ready()`/`listen()`, whose callers
+  // close the app (database, audit sealer) instead of leaving a half-built one running.
+  // Declared files first (all checked before any is applied), then the development seed for
+  // demo partners still without one.
+  app.addHook('onReady', async () => {
+    if (config.agreementsDir) {
+      const applied = await applyAgreementsDir(store, config.agreementsDir, knownDocumentType);
+      app.log.info({ dir: config.agreementsDir, applied }, applied.length
+        ? `agreements applied from files: ${applied.map((a) => `${a.partner} v${a.version}`).join(', ')}`
+        : `agreement files in ${config.agreementsDir}: no change`);
+    }
+    if (opts.seedDevelopment) {
+      const seeded = await seedDevAgreements(store, config.partyId, registry);
+      if (seeded.length) app.log.info({ partners: seeded }, `development agreements seeded with ${seeded.join(', ')}`);
+    }
+  });
   app.decorate('agreements', store);
   await app.register(agreementRoutes, { store });
 }
