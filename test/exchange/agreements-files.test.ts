@@ -125,12 +125,12 @@ describe('AGREEMENTS_DIR at start', () => {
     expect((await second.agreements.list()).map((a) => [a.partner, a.version])).toEqual([['KH:GDCE', 1], ['LA:LCD', 2], ['QA:GAC', 1], ['VN:GDVC', 1]]);
     expect((await second.agreements.current('LA:LCD'))!.active).toBe(false);
     await second.close();
-  });
+  }, 180_000);
 
   it('stops the start on a bad file, naming the file and the field, and applies none of the files', async () => {
     const dir = dirWith({ 'a.json': JSON.stringify({ ...laos, partner: 'TH:CUSTOMS' }), 'b.json': JSON.stringify({ ...laos, partner: 'MY:RMCD', retry: { attempts: 3, baseMs: 100, capMs: 10 } }) });
     await expect(start(dir)).rejects.toThrow(`${join(dir, 'b.json')}: invalid agreement at /retry/capMs: capMs (10) must be at least baseMs (100)`);
     const { rows } = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM exchange_agreements WHERE partner IN ('TH:CUSTOMS', 'MY:RMCD')");
     expect(rows[0]!.n).toBe(0);
-  });
+  }, 120_000);
 });

@@ -75,7 +75,7 @@ export function register(program: Command): void {
       const r = await withStore((store) => store.apply(value, { actor: 'system', source: `bxg agreements apply ${basename(file)}` }, { source: file }), true);
       const a = r.agreement;
       console.log(r.changed
-        ? `${a.partner}: agreement version ${a.version} applied (${state(a)})`
+        ? `${a.partner}: agreement version ${a.version} applied: ${state(a)}`
         : `${a.partner}: unchanged (the file equals version ${a.version})`);
     });
 }
