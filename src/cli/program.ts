@@ -10,6 +10,7 @@ import { register as registerSign } from './commands/sign.ts';
 import { register as registerVerify } from './commands/verify.ts';
 import { register as registerPartners } from './commands/partners.ts';
 import { register as registerAudit } from './commands/audit.ts';
+import { register as registerEvidence } from './commands/evidence.ts';
 import { register as registerAgreements } from './commands/agreements.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,6 +27,7 @@ const commands: Array<(program: Command) => void> = [
   registerVerify,
   registerPartners,
   registerAudit,
+  registerEvidence,
   registerAgreements,
 ];
 

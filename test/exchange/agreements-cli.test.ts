@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, runCli } from '../support/cli.ts';
+import { bxgInProcess } from '../support/cli-in-process.ts';
 import { testDevPki } from '../support/app.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
 
@@ -29,8 +30,20 @@ function dbEnv(): NodeJS.ProcessEnv {
   return { DATABASE_URL: undefined, DATA_DIR: join(dir, 'db') };
 }
 
-// Generous: each run is a Node start with tsx, slow on a loaded machine.
-const bxg = (...args: string[]) => runCli(['agreements', ...args], { env: dbEnv(), timeoutMs: 180_000 });
+/** `bxg agreements …` in this process (fast), on this file's database; stdout/stderr as a child would print them. */
+async function bxg(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const saved = { url: process.env.DATABASE_URL, data: process.env.DATA_DIR };
+  const env = dbEnv();
+  if (env.DATABASE_URL === undefined) delete process.env.DATABASE_URL; else process.env.DATABASE_URL = env.DATABASE_URL;
+  if (env.DATA_DIR !== undefined) process.env.DATA_DIR = env.DATA_DIR;
+  try {
+    const r = await bxgInProcess('agreements', ...args);
+    return { code: r.code, stdout: r.out ? `${r.out}\n` : '', stderr: r.err ? `${r.err}\n` : '' };
+  } finally {
+    if (saved.url === undefined) delete process.env.DATABASE_URL; else process.env.DATABASE_URL = saved.url;
+    if (saved.data === undefined) delete process.env.DATA_DIR; else process.env.DATA_DIR = saved.data;
+  }
+}
 
 const cambodia = `# Cambodia: XML certificates inbound only
 partner: KH:GDCE
@@ -98,6 +111,7 @@ describe('bxg agreements', () => {
     const none = await bxg('show', 'XX:NONE');
     expect([none.code, none.stderr]).toEqual([1, 'bxg: no agreement with XX:NONE\n']);
     const missing = await bxg('apply', join(dir, 'nope.json'));
+    // (exit 2 for a file that cannot be read, as every bxg command)
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^bxg: ENOENT: no such file or directory, open '.*nope\.json'\n$/);
   }, 600_000);

@@ -192,7 +192,9 @@ describe('HTTP app: errors as problem+json', () => {
       'GET /v1/standards/{type}/{version}/{file}',
       'POST /v1/admin/certificates/{keyId}/revoke', 'POST /v1/admin/crls', 'POST /v1/admin/partners',
       'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate', 'PUT /v1/admin/agreements/{partner}',
-    ]);
+      // exchange, inbound (issue 9)
+      'GET /v1/messages', 'GET /v1/messages/{id}', 'GET /v1/messages/{id}/raw', 'GET /v1/messages/{id}/receipt', 'POST /v1/messages',
+    ].sort());
     expect(doc.servers).toEqual([{ url: h.config.publicUrl }]);
   });
 });
