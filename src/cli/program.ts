@@ -12,6 +12,7 @@ import { register as registerPartners } from './commands/partners.ts';
 import { register as registerAudit } from './commands/audit.ts';
 import { register as registerEvidence } from './commands/evidence.ts';
 import { register as registerRequest } from './commands/request.ts';
+import { register as registerAgreements } from './commands/agreements.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -35,6 +36,7 @@ const commands: Array<(program: Command) => void> = [
   registerAudit,
   registerEvidence,
   registerRequest,
+  registerAgreements,
 ];
 
 /** Build the `bxg` command tree. Commander errors are thrown, not `process.exit`ed. */

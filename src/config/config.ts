@@ -56,6 +56,8 @@ export interface Config {
   auditTsaUrl?: string;
   /** PEM file of the CA certificate(s) the TSA certificate must chain to. */
   auditTsaCa?: string;
+  /** Directory of exchange agreement files applied at start (unset: none). */
+  agreementsDir?: string;
 }
 
 /** One environment variable the gateway reads: its documented default and parser. */

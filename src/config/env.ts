@@ -127,6 +127,10 @@ export const ENV_VARS: readonly EnvVar[] = [
     },
   },
   {
+    name: 'AGREEMENTS_DIR', key: 'agreementsDir', parse: text,
+    description: 'Directory of exchange agreement files (*.json, *.yaml, *.yml) validated and applied at start; unset: none',
+  },
+  {
     name: 'AUDIT_TSA_CA', key: 'auditTsaCa', description: "PEM file of the CA certificate(s) the TSA's certificate must chain to",
     parse: text,
   },

@@ -13,7 +13,7 @@ export { messageRoutes, MESSAGES_PAGE_MAX } from './routes.ts';
 export { evidenceMessage, verifyArchivedDocument, type ArchivedMessage } from './archive/index.ts';
 export {
   DatabaseAgreementStore, checkAgreement, outsideAgreement, agreementError, seedDevAgreements, devAgreement, agreementsPlugin,
-  AGREEMENT_SCHEMA, AGREEMENT_REASONS, DEV_EXCHANGE_PARTIES, PROFILE_ALGORITHMS,
+  AGREEMENT_SCHEMA, AGREEMENT_REASONS, DEV_EXCHANGE_PARTIES, PROFILE_ALGORITHMS, readAgreementFile, readAgreementsDir, applyAgreementsDir,
   type StoredAgreement, type ApplyResult, type AgreementActor, type AgreementInput, type AgreementReason,
 } from './agreements/index.ts';
 export {

@@ -135,6 +135,7 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
   admin: 'Partner administration (role admin, signed calls): parties, certificates, revocation, CRLs',
   audit: 'The tamper-evident audit log for auditors (role auditor, signed calls): entries and signed checkpoints',
   docs: 'The profiles partners implement (signed requests, document signatures, error codes)',
+  agreements: 'Exchange agreements with partners (eDelivery PModes): what may be exchanged, by whom, where to deliver, how to sign and retry; every change a new version',
   exchange: 'Signed message exchange between gateways: inbound messages, receipts, evidence, outbound delivery',
   risk: 'The shared border-risk database',
 };

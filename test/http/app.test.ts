@@ -183,14 +183,15 @@ describe('HTTP app: errors as problem+json', () => {
     // Exactly these: a route added or lost shows up here.
     expect(routes.map((x) => `${x.method} ${x.url}`).sort()).toEqual([
       'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready',
-      'GET /v1/admin/partners', 'GET /v1/admin/partners/{id}', 'GET /v1/audit/checkpoints', 'GET /v1/audit/entries',
+      'GET /v1/admin/agreements', 'GET /v1/admin/agreements/{partner}', 'GET /v1/admin/agreements/{partner}/versions',
+      'GET /v1/admin/partners', 'GET /v1/admin/partners/{id}', 'GET /v1/agreements/schema.json', 'GET /v1/audit/checkpoints', 'GET /v1/audit/entries',
       'GET /v1/docs/{name}', 'GET /v1/gateway/certificates', 'GET /v1/schemas/{path}',
       'GET /v1/standards', 'GET /v1/standards/{type}/{version}', 'GET /v1/standards/{type}/{version}/conformance',
       'GET /v1/standards/{type}/{version}/examples', 'GET /v1/standards/{type}/{version}/examples/{name}',
       'GET /v1/standards/{type}/{version}/schema.json', 'GET /v1/standards/{type}/{version}/schema.xsd',
       'GET /v1/standards/{type}/{version}/{file}',
       'POST /v1/admin/certificates/{keyId}/revoke', 'POST /v1/admin/crls', 'POST /v1/admin/partners',
-      'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate',
+      'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate', 'PUT /v1/admin/agreements/{partner}',
       // exchange, inbound (issue 9)
       'GET /v1/messages', 'GET /v1/messages/{id}', 'GET /v1/messages/{id}/evidence', 'GET /v1/messages/{id}/raw', 'GET /v1/messages/{id}/receipt', 'POST /v1/messages',
     ].sort());

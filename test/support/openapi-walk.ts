@@ -57,7 +57,9 @@ export function openApiShortcomings(doc: OpenApiDoc): string[] {
     const signed = (op.security ?? []).some((s) => 'rfc9421' in s);
     if (signed && !statuses.includes(401)) say('signed, but documents no 401');
     if (!signed && !statuses.includes(429)) say('public, but documents no 429 (the anonymous rate limit)');
-    if ((op.parameters ?? []).some((p) => p.in === 'path') && !statuses.includes(404)) say('has a path parameter, but documents no 404');
+    // A PUT that creates what its path names (201) has nothing to miss; every other path parameter names something that may not exist.
+    const creates = id.startsWith('PUT ') && statuses.includes(201);
+    if ((op.parameters ?? []).some((p) => p.in === 'path') && !statuses.includes(404) && !creates) say('has a path parameter, but documents no 404');
     if (op.requestBody && !statuses.includes(415)) say('takes a body, but documents no 415');
     const examples = [
       ...Object.values(op.requestBody?.content ?? {}),
