@@ -17,6 +17,7 @@ import { pkiPlugin } from './plugins/pki.ts';
 import { warmupPlugin } from './plugins/warmup.ts';
 import { auditPlugin } from './plugins/audit.ts';
 import type { DevPkiResult, Signer } from '../pki/index.ts';
+import { riskPlugin } from '../risk/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -164,6 +165,8 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   // Every schema is compiled here, once; a missing xs:import fails the start.
   const registry = deps.registry ?? loadRegistry();
   await app.register(standardsRoutes, { registry, limits: { maxBytes: config.bodyLimit, maxDepth: config.maxDepth } });
+  // The shared risk database (issue 12).
+  await app.register(riskPlugin, { registry });
   await app.register(warmupPlugin, { registry, durationMs: config.warmupMs, signer: app.gatewaySigner });
 
   return app;
