@@ -70,14 +70,14 @@ export async function recordRoutes(app: FastifyInstance, opts: RiskRoutesOptions
     },
   }, async (req) => app.db.transaction((tx) => getRiskRecord(tx, req.params.id, req.party!.id)));
 
-  app.get<{ Querystring: { limit?: number; after?: string; status?: string; category?: string; sourceAgency?: string; subject?: string } }>('/v1/risk/records', {
+  app.get<{ Querystring: { limit?: string; after?: string; status?: string; category?: string; sourceAgency?: string; subject?: string } }>('/v1/risk/records', {
     config: { access: READERS },
     schema: {
       tags: ['risk'], summary: 'The records the caller may see, oldest first, keyset-paged; `subject` searches by identifier or number',
       querystring: {
         type: 'object', additionalProperties: false,
         properties: {
-          limit: { type: 'integer', minimum: 1, maximum: PAGE_MAX, default: 50, description: `page size (1..${PAGE_MAX})` },
+          limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$', maxLength: 3, description: `page size (1..${PAGE_MAX}, default 50)` },
           after: { type: 'string', pattern: '^[0-9]{1,18}$', maxLength: 18, description: 'the `next` of the previous page' },
           status: { type: 'string', enum: ['ACTIVE', 'WITHDRAWN', 'EXPIRED'] },
           category: { type: 'string', pattern: '^[A-Z_]{1,32}$', maxLength: 32 },
@@ -98,7 +98,7 @@ export async function recordRoutes(app: FastifyInstance, opts: RiskRoutesOptions
     const q = req.query;
     const subject = q.subject === undefined ? undefined : normaliseIdentifier(q.subject);
     return app.db.transaction((tx) => listRiskRecords(tx, req.party!.id, {
-      limit: q.limit ?? 50, after: q.after ? Number(q.after) : undefined, status: q.status, category: q.category, sourceAgency: q.sourceAgency, subject,
+      limit: Math.min(Number(q.limit ?? 50), PAGE_MAX), after: q.after ? Number(q.after) : undefined, status: q.status, category: q.category, sourceAgency: q.sourceAgency, subject,
     }, subject === undefined ? 'list' : 'search'));
   });
 
@@ -130,12 +130,12 @@ export async function recordRoutes(app: FastifyInstance, opts: RiskRoutesOptions
     },
   }, async (req) => ({ versions: await app.db.transaction((tx) => riskRecordVersions(tx, req.params.id, req.party!.id)) }));
 
-  app.get<{ Params: { id: string }; Querystring: { limit?: number } }>('/v1/risk/records/:id/reads', {
+  app.get<{ Params: { id: string }; Querystring: { limit?: string } }>('/v1/risk/records/:id/reads', {
     config: { access: READERS },
     schema: {
       tags: ['risk'], summary: 'Who read this record (AMBER, AMBER+STRICT, RED): for its contributor, newest first',
       params: idParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } } },
+      querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$', maxLength: 3, description: 'at most this many (default 200)' } } },
       response: {
         200: {
           type: 'object', description: 'The recorded reads',
@@ -151,7 +151,7 @@ export async function recordRoutes(app: FastifyInstance, opts: RiskRoutesOptions
         403: problem('The caller sees the record but did not contribute it (BXG_FORBIDDEN)'), 404: notFound, ...signedProblems,
       },
     },
-  }, async (req) => ({ reads: await riskRecordReads(app.db, req.params.id, req.party!.id, req.query.limit ?? 200) }));
+  }, async (req) => ({ reads: await riskRecordReads(app.db, req.params.id, req.party!.id, Number(req.query.limit ?? 200)) }));
 
   app.post<{ Body: { identifiers: { scheme: string; value: string }[] } }>('/v1/risk/traveller-hashes', {
     config: { access: CONTRIBUTORS },
