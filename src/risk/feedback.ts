@@ -1,3 +1,4 @@
+import canonicalize from 'canonicalize';
 import { append } from '../audit/index.ts';
 import type { Queryable } from '../db/index.ts';
 import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError } from '../errors/index.ts';
@@ -42,7 +43,9 @@ export async function applyRiskFeedback(tx: Queryable, document: Record<string, 
   if (!seen.rowCount) throw new NotFoundError({ detail: `no risk record ${doc.recordId}` });
   const prior = await tx.query<{ document: unknown }>('SELECT document FROM risk_feedback WHERE id = $1', [doc.feedbackId]);
   if (prior.rowCount) {
-    const same = JSON.stringify(typeof prior.rows[0]!.document === 'string' ? JSON.parse(prior.rows[0]!.document) : prior.rows[0]!.document) === JSON.stringify(doc);
+    const stored = prior.rows[0]!.document;
+    // jsonb keeps its own key order: compare canonical forms (RFC 8785).
+    const same = canonicalize(typeof stored === 'string' ? JSON.parse(stored) : stored) === canonicalize(doc);
     if (same) return { feedbackId: doc.feedbackId, created: false };
     throw new ConflictError({ detail: `feedback ${doc.feedbackId} was already received with other content` });
   }

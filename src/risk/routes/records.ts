@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { append } from '../../audit/index.ts';
 import type { IdentifierHasher } from '../../pki/index.ts';
 import type { Registry } from '../../standards/index.ts';
 import { applyRiskRecord, getRiskRecord, listRiskRecords, riskRecordVersions, withdrawRiskRecord } from '../records.ts';
@@ -185,7 +186,10 @@ export async function recordRoutes(app: FastifyInstance, opts: RiskRoutesOptions
         400: problem('Malformed body (BXG_INVALID_REQUEST)'), 403: problem('Not a domestic agency (BXG_FORBIDDEN)'), ...signedProblems,
       },
     },
-  }, async (req) => ({
-    identifierHashes: req.body.identifiers.map((i) => ({ algorithm: hasher.algorithm, keyId: hasher.keyId, value: hasher.hash(travellerCanonical(i.scheme, i.value)) })),
-  }));
+  }, async (req) => {
+    const identifierHashes = req.body.identifiers.map((i) => ({ algorithm: hasher.algorithm, keyId: hasher.keyId, value: hasher.hash(travellerCanonical(i.scheme, i.value)) }));
+    // Who asked for how many hashes (never the identifiers): the key is an oracle worth watching.
+    await append(app.db, { actor: req.party!.id, action: 'risk.traveller-hashed', subject: req.party!.id, details: { count: identifierHashes.length, keyId: hasher.keyId } });
+    return { identifierHashes };
+  });
 }
