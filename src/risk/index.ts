@@ -15,3 +15,4 @@ export { READ_PATHS, WRITE_PATHS, recordReads, riskRecordReads, type ReadPathNam
 export { normaliseIdentifier, normaliseName, travellerCanonical } from './normalise.ts';
 export { riskPlugin, type RiskPluginOptions } from './plugin.ts';
 export { TLP_MARKINGS, DISTRIBUTIONS, type RiskRecordDocument, type RiskFeedbackDocument, type Tlp, type Distribution } from './types.ts';
+export { consignmentSchema } from './routes/screen.ts';
