@@ -191,7 +191,12 @@ describe('HTTP app: errors as problem+json', () => {
       'GET /v1/standards/{type}/{version}/{file}',
       'POST /v1/admin/certificates/{keyId}/revoke', 'POST /v1/admin/crls', 'POST /v1/admin/partners',
       'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate',
-    ]);
+      // The risk database (issue 12).
+      'DELETE /v1/risk/groups/{id}/members/{party}', 'GET /v1/risk/groups', 'GET /v1/risk/records', 'GET /v1/risk/records/{id}',
+      'GET /v1/risk/records/{id}/feedback', 'GET /v1/risk/records/{id}/reads', 'GET /v1/risk/records/{id}/versions',
+      'POST /v1/risk/groups', 'POST /v1/risk/records', 'POST /v1/risk/records/{id}/feedback', 'POST /v1/risk/records/{id}/withdraw',
+      'POST /v1/risk/screen', 'POST /v1/risk/traveller-hashes', 'PUT /v1/risk/groups/{id}/members/{party}',
+    ].sort());
     expect(doc.servers).toEqual([{ url: h.config.publicUrl }]);
   });
 });
