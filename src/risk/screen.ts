@@ -184,7 +184,8 @@ export async function screenConsignment(tx: Queryable, party: string, c: Consign
       const p = exact[idx]!;
       const traveller = r.kind === 'traveller';
       m.reasons.push({
-        kind: !traveller && p.raw === r.value ? 'exact-identifier' : traveller ? 'exact-identifier' : 'normalised-identifier',
+        // A traveller's hash matched exactly (the clear identifiers were normalised before hashing).
+        kind: traveller || p.raw === r.value ? 'exact-identifier' : 'normalised-identifier',
         field: r.kind, input: p.input, subject: r.pointer, ...(traveller ? {} : { value: r.value }),
       });
     } else if (r.branch === 'name') {
@@ -214,7 +215,8 @@ export async function screenConsignment(tx: Queryable, party: string, c: Consign
   }
   const matches = [...byRecord.values()]
     .sort((a, b) => (LEVEL_RANK[b.riskLevel] ?? 0) - (LEVEL_RANK[a.riskLevel] ?? 0) || b.confidence - a.confidence || a.recordId.localeCompare(b.recordId))
-    .map(({ doc: _doc, nameParties: _n, ...m }) => m);
+    // Reasons in a stable order: by where in the request, then the record, then the kind.
+    .map(({ doc: _doc, nameParties: _n, ...m }) => ({ ...m, reasons: m.reasons.sort((a, b) => a.input.localeCompare(b.input) || a.subject.localeCompare(b.subject) || a.kind.localeCompare(b.kind)) }));
   await recordReads(tx, party, 'screen', matches.map((m) => ({ id: m.recordId, version: m.version, tlp: m.tlp })));
   return { matchCount: matches.length, matches, checks };
 }
