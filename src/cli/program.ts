@@ -13,6 +13,7 @@ import { register as registerAudit } from './commands/audit.ts';
 import { register as registerEvidence } from './commands/evidence.ts';
 import { register as registerRequest } from './commands/request.ts';
 import { register as registerAgreements } from './commands/agreements.ts';
+import { register as registerRisk } from './commands/risk.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -37,6 +38,7 @@ const commands: Array<(program: Command) => void> = [
   registerEvidence,
   registerRequest,
   registerAgreements,
+  registerRisk,
 ];
 
 /** Build the `bxg` command tree. Commander errors are thrown, not `process.exit`ed. */

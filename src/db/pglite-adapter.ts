@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGlite, type Results } from '@electric-sql/pglite';
 import { DatabaseUnavailableError } from '../errors/index.ts';
 import { lockDataDir, type LockOptions } from './data-dir-lock.ts';
@@ -63,7 +64,8 @@ export async function createPgliteDatabase(options: PgliteOptions): Promise<Data
     // A new directory starts from the fresh-cluster dump when there is one (skips initdb).
     const isNew = inMemory || !existsSync(join(options.dataDir, 'PG_VERSION'));
     const template = isNew ? readPgliteTemplate() : undefined;
-    db = await PGlite.create(options.dataDir, template ? { loadDataDir: template } : {});
+    // pg_trgm: trigram name similarity for risk screening (migration 0030), as on PostgreSQL.
+    db = await PGlite.create(options.dataDir, { extensions: { pg_trgm }, ...(template ? { loadDataDir: template } : {}) });
   } catch (e) {
     await lock?.release();
     throw e;

@@ -18,6 +18,7 @@ import { warmupPlugin } from './plugins/warmup.ts';
 import { auditPlugin } from './plugins/audit.ts';
 import type { DevPkiResult, Signer } from '../pki/index.ts';
 import { agreementsPlugin, exchangeInbound } from '../exchange/index.ts';
+import { riskPlugin } from '../risk/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -169,6 +170,8 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   await app.register(agreementsPlugin, { config, db, registry, seedDevelopment: !!deps.devPki });
   // Inbound messages (POST /v1/messages and the read side): after pki, audit and agreements.
   await app.register(exchangeInbound, { config, registry });
+  // The shared risk database (issue 12).
+  await app.register(riskPlugin, { registry });
   await app.register(warmupPlugin, { registry, durationMs: config.warmupMs, signer: app.gatewaySigner });
 
   return app;

@@ -25,3 +25,5 @@ export { TrustStore, PARTY_KINDS, seedDevTrust, adminRoutes, validatePath, type 
 export { verifyRequestHeaders, completeRequestSignature, signatureKeyId, signResponse, signRequest, verifyResponse, NonceStore,
   readSignatures, type HttpSigner, type PendingRequestSignature, type VerifiedRequestSignature, type ClientRequest,
   type ClientResponse } from './http-signatures/index.ts';
+export { loadIdentifierHasher, IDENTIFIER_HASH_ALGORITHM, IDENTIFIER_KEY_FILE, type IdentifierHasher,
+  type IdentifierHasherOptions } from './identifier-hash/index.ts';

@@ -52,7 +52,8 @@ describe('default-deny: every route declares its access', () => {
 
 describe('every non-public route refuses an unsigned call (walked from the route list)', () => {
   let h: TestApp;
-  beforeAll(async () => { h = await createTestApp(); });
+  // One unsigned call per guarded route: more routes than the default failed-authentication limit.
+  beforeAll(async () => { h = await createTestApp({ rateLimitAuthFailuresMax: 10_000 }); });
   afterAll(async () => { await h.close(); });
 
   /** A concrete URL for a route pattern: parameters get plausible values, so the route matches. */

@@ -194,6 +194,11 @@ describe('HTTP app: errors as problem+json', () => {
       'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate', 'PUT /v1/admin/agreements/{partner}',
       // exchange, inbound (issue 9)
       'GET /v1/messages', 'GET /v1/messages/{id}', 'GET /v1/messages/{id}/evidence', 'GET /v1/messages/{id}/raw', 'GET /v1/messages/{id}/receipt', 'POST /v1/messages',
+      // The risk database (issue 12).
+      'DELETE /v1/risk/groups/{id}/members/{party}', 'GET /v1/risk/groups', 'GET /v1/risk/records', 'GET /v1/risk/records/{id}',
+      'GET /v1/risk/records/{id}/feedback', 'GET /v1/risk/records/{id}/reads', 'GET /v1/risk/records/{id}/versions',
+      'POST /v1/risk/groups', 'POST /v1/risk/records', 'POST /v1/risk/records/{id}/feedback', 'POST /v1/risk/records/{id}/withdraw',
+      'POST /v1/risk/screen', 'POST /v1/risk/traveller-hashes', 'PUT /v1/risk/groups/{id}/members/{party}',
     ].sort());
     expect(doc.servers).toEqual([{ url: h.config.publicUrl, description: expect.stringContaining('PUBLIC_URL') }]);
   });
