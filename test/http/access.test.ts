@@ -80,7 +80,7 @@ describe('every non-public route refuses an unsigned call (walked from the route
   it('public routes are the ones meant to be public', () => {
     const open = new Set(h.app.routeList.filter((r) => r.access.kind === 'public' && r.method !== 'HEAD' && !r.url.startsWith('/docs')).map((r) => `${r.method} ${r.url}`));
     expect([...open].sort()).toEqual([
-      'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready',
+      'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready', 'GET /v1/agreements/schema.json', 'GET /v1/docs/:name',
       'GET /v1/gateway/certificates', 'GET /v1/schemas/*', 'GET /v1/standards', 'GET /v1/standards/:type/:version',
       'GET /v1/standards/:type/:version/:file', 'GET /v1/standards/:type/:version/conformance',
       'GET /v1/standards/:type/:version/examples', 'GET /v1/standards/:type/:version/examples/:name',

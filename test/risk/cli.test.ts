@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatScreen, readConsignment, riskScreen } from '../../src/cli/commands/risk.ts';
+import { formatScreen, readConsignment, riskScreen } from '../../src/cli/commands/risk-actions.ts';
 import { loadIdentifierHasher } from '../../src/pki/index.ts';
 import { applyRiskRecord } from '../../src/risk/index.ts';
 import { runCli } from '../support/cli.ts';
