@@ -4,7 +4,7 @@ import type { ParsedCertificate, Signer } from '../pki/index.ts';
 import { signCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { entryHash, ENTRY_VERSION, GENESIS_HASH, type AuditEntry, type DetailValue } from './entry.ts';
 import { merkleRootHex } from './merkle.ts';
-import { ISO_MS, lastCheckpoint, readHashes, readHead } from './store.ts';
+import { ISO_MS, lastCheckpoint, readHashes, readHead, type EntryRow } from './store.ts';
 import { requestTimestamp } from './timestamp.ts';
 import { verifyChain } from './verify.ts';
 
@@ -58,15 +58,8 @@ export interface AuditHealth {
 
 type Problem = 'chain' | 'seal' | 'signer' | 'writable' | 'backlog' | 'timestamp';
 
-interface PendingRow {
-  id: string | number;
-  time: string;
-  actor: string;
-  action: string;
-  subject: string;
-  payload_sha256: string | null;
-  details: string | null;
-}
+/** One row of audit_pending: an entry's fields before sealing gives it seq and hashes. */
+type PendingRow = Omit<EntryRow, 'seq' | 'prev_hash' | 'hash'> & { id: string | number };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

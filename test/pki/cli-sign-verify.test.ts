@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { thumbprint } from '../../src/pki/keys/index.ts';
 import { createTestPki } from '../support/test-pki.ts';
+import { bxgInProcess } from '../support/cli-in-process.ts';
 import { sampleJson } from './support/json-fixtures.ts';
 import { sampleXml } from './support/xml-fixtures.ts';
 
@@ -21,17 +21,7 @@ const key = f('vn.key.pem', party.key.export({ type: 'pkcs8', format: 'pem' }) a
 const cert = f('vn.cert.pem', party.certPem);
 const otherCert = f('qa.cert.pem', pki.party('QA:GAC').certPem);
 
-async function bxg(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    const code = await main(['node', 'bxg', ...args]);
-    return { code, out: out.mock.calls.flat().join('\n'), err: err.mock.calls.flat().join('\n') };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const bxg = bxgInProcess;
 
 describe.each([
   ['XML', 'doc.xml', sampleXml(2000), 'XMLDSig ES256'],

@@ -2,12 +2,12 @@ import { sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { GatewayError } from '../../src/errors/index.ts';
 import { verifyDocumentBytes } from '../../src/pki/documents/index.ts';
 import { jsonSigningPayload, verifyJsonDocument } from '../../src/pki/jws/index.ts';
 import { createTestPki } from '../support/test-pki.ts';
+import { bxgInProcess } from '../support/cli-in-process.ts';
 import { trustedKeyFromCertificate } from '../../src/pki/index.ts';
 
 /*
@@ -25,17 +25,7 @@ const key = file('vn.key.pem', party.key.export({ type: 'pkcs8', format: 'pem' }
 const cert = file('vn.cert.pem', party.certPem);
 const trusted = trustedKeyFromCertificate(party.certDer);
 
-async function bxg(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    const code = await main(['node', 'bxg', ...args]);
-    return { code, out: out.mock.calls.flat().join('\n'), err: err.mock.calls.flat().join('\n') };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const bxg = bxgInProcess;
 
 const original = { documentType: 'eco.status', version: '1.0.0', certificateNumber: 'KR-2026-000123', status: 'valid', fee: 0.1, count: 9007199254740991 };
 
