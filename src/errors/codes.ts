@@ -53,6 +53,10 @@ export class DocumentSignatureError extends define('BXG_DOCUMENT_SIGNATURE', 422
 export class UntrustedCertificateError extends define('BXG_UNTRUSTED_CERTIFICATE', 422, 'Certificate not trusted') {}
 /** A signature verified, but was made by another party than the one that must have signed (issue 8). */
 export class SignerMismatchError extends define('BXG_SIGNER_MISMATCH', 422, 'Signed by another party') {}
+/** A message falls outside the partner's exchange agreement (issue 9): `errors[]` say what. */
+export class AgreementError extends define('BXG_AGREEMENT', 403, 'Outside the exchange agreement') {}
+/** An exchange agreement document breaks its schema or rules (issue 9): `errors[]` give the JSON Pointers. */
+export class InvalidAgreementError extends define('BXG_INVALID_AGREEMENT', 422, 'Invalid exchange agreement') {}
 /** Too many requests. */
 export class RateLimitedError extends define('BXG_RATE_LIMITED', 429, 'Too many requests') {}
 /** Unexpected failure inside the gateway. */
@@ -72,5 +76,6 @@ export const errorClasses: ReadonlyMap<string, typeof GatewayError> = new Map(
     DocumentSignatureError, UntrustedCertificateError, SignerMismatchError, RateLimitedError, InternalError,
     DatabaseUnavailableError, NotReadyError,
     OutboxStateError,
+    AgreementError, InvalidAgreementError,
   ].map((c) => [c.code, c as typeof GatewayError]),
 );

@@ -6,3 +6,11 @@
  */
 export type { Agreement, AgreementCheck, AgreementDocument, AgreementStore, Direction, RetryPolicy, SignaturePolicy } from './agreements/types.ts';
 export type { EnvelopeContent, EnvelopeHeader } from './envelope/types.ts';
+export {
+  DatabaseAgreementStore, checkAgreement, outsideAgreement, agreementError, seedDevAgreements, devAgreement, agreementsPlugin,
+  AGREEMENT_SCHEMA, AGREEMENT_REASONS, DEV_EXCHANGE_PARTIES, PROFILE_ALGORITHMS,
+  type StoredAgreement, type ApplyResult, type AgreementActor, type AgreementInput, type AgreementReason,
+} from './agreements/index.ts';
+export {
+  buildEnvelope, readEnvelopeXml, readEnvelopeJson, ENVELOPE_NS, ENVELOPE_TYPE, ENVELOPE_VERSION, type BuiltEnvelope, type ReadEnvelope,
+} from './envelope/index.ts';

@@ -17,6 +17,7 @@ import { pkiPlugin } from './plugins/pki.ts';
 import { warmupPlugin } from './plugins/warmup.ts';
 import { auditPlugin } from './plugins/audit.ts';
 import type { DevPkiResult, Signer } from '../pki/index.ts';
+import { agreementsPlugin } from '../exchange/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -164,6 +165,8 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   // Every schema is compiled here, once; a missing xs:import fails the start.
   const registry = deps.registry ?? loadRegistry();
   await app.register(standardsRoutes, { registry, limits: { maxBytes: config.bodyLimit, maxDepth: config.maxDepth } });
+  // Exchange agreements: after pki and audit (changes are audited); the dev PKI seeds the demo partners'.
+  await app.register(agreementsPlugin, { config, db, registry, seedDevelopment: !!deps.devPki });
   await app.register(warmupPlugin, { registry, durationMs: config.warmupMs, signer: app.gatewaySigner });
 
   return app;
