@@ -18,6 +18,7 @@ import { warmupPlugin } from './plugins/warmup.ts';
 import { auditPlugin } from './plugins/audit.ts';
 import type { DevPkiResult, Signer } from '../pki/index.ts';
 import { agreementsPlugin } from '../exchange/index.ts';
+import { outboxPlugin } from '../exchange/outbox/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -167,6 +168,8 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   await app.register(standardsRoutes, { registry, limits: { maxBytes: config.bodyLimit, maxDepth: config.maxDepth } });
   // Exchange agreements: after pki and audit (changes are audited); the dev PKI seeds the demo partners'.
   await app.register(agreementsPlugin, { config, db, registry, seedDevelopment: !!deps.devPki });
+  // Outbound delivery: POST /v1/outbound, /v1/outbox, the delivery workers (after agreements).
+  await app.register(outboxPlugin, { agreements: app.agreements, registry });
   await app.register(warmupPlugin, { registry, durationMs: config.warmupMs, signer: app.gatewaySigner });
 
   return app;

@@ -360,21 +360,22 @@ export async function cancelRow(tx: Queryable, id: string): Promise<{ from: Outb
   return { from: row.state, messageId: row.message_id, receiver: row.receiver };
 }
 
-/** Counts by state and the age of the oldest message waiting (queued or sending), for /metrics and /ready. */
+/** Counts of the messages not delivered, by state, and the age of the oldest one waiting, for /metrics and /ready. */
 export interface OutboxStats {
-  byState: Record<OutboxState, number>;
+  /** Delivered messages are not counted here (they only grow; the deliveries counter has them). */
+  byState: Record<Exclude<OutboxState, 'delivered'>, number>;
   /** Seconds; 0 when nothing waits. */
   oldestWaitingSeconds: number;
 }
 
-/** {@link OutboxStats} in one query. */
+/** {@link OutboxStats} in one query over the state index (delivered rows are not read). */
 export async function readStats(q: Queryable): Promise<OutboxStats> {
-  const { rows } = await q.query<{ state: OutboxState; n: string | number; oldest: string | number | null }>(
+  const { rows } = await q.query<{ state: Exclude<OutboxState, 'delivered'>; n: string | number; oldest: string | number | null }>(
     `SELECT state, count(*) AS n,
        CASE WHEN state IN ('queued', 'sending') THEN extract(epoch FROM (now() - min(created_at))) END AS oldest
-     FROM exchange_outbox GROUP BY state`,
+     FROM exchange_outbox WHERE state IN ('queued', 'sending', 'dead-letter', 'cancelled') GROUP BY state`,
   );
-  const byState: Record<OutboxState, number> = { queued: 0, sending: 0, delivered: 0, 'dead-letter': 0, cancelled: 0 };
+  const byState: OutboxStats['byState'] = { queued: 0, sending: 0, 'dead-letter': 0, cancelled: 0 };
   let oldest = 0;
   for (const r of rows) {
     byState[r.state] = Number(r.n);

@@ -51,6 +51,11 @@ export class OutboxWorkers {
   /** Start the configured number of workers (none when `settings.workers` is 0). */
   start(): void {
     if (this.loops.length || this.stopping) return;
+    if (!this.deps.signer && this.deps.settings.workers > 0) {
+      // Nothing can be sent unsigned; the gateway is not ready either (its signing-key check fails).
+      this.deps.logger.warn({}, "outbox: no delivery workers: the gateway's signing key is missing");
+      return;
+    }
     for (let i = 1; i <= this.deps.settings.workers; i++) this.loops.push(this.loop(`${this.instance}#${i}`));
   }
 
@@ -127,7 +132,6 @@ export class OutboxWorkers {
     const policy = agreement?.retry ?? NO_RETRY;
     const dead = await db.transaction((tx) => this.record(tx, m, workerId, result, policy));
     this.deps.onResult?.(m.receiver, result.outcome, dead);
-    if (result.outcome === 'released' && !signer) await this.sleep(settings.pollMs);
   }
 
   /** Record one attempt's outcome; returns whether the message went to dead-letter. */
