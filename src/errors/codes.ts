@@ -66,6 +66,13 @@ export class DatabaseUnavailableError extends define('BXG_DATABASE_UNAVAILABLE',
 /** The gateway cannot produce evidence (signing key missing, expired or revoked): fail closed. */
 export class NotReadyError extends define('BXG_NOT_READY', 503, 'Service not ready') {}
 
+/** An inbound message's envelope names another sender than the party that signed the call (issue 9). */
+export class SenderMismatchError extends define('BXG_SENDER_MISMATCH', 403, 'Sender is not the signer') {}
+/** The same message id came again from the same sender with other bytes (issue 9). */
+export class DuplicateMessageError extends define('BXG_DUPLICATE_MESSAGE', 409, 'Duplicate message id') {}
+/** An inbound message is addressed to a party this gateway does not receive for (issue 9). */
+export class UnknownReceiverError extends define('BXG_UNKNOWN_RECEIVER', 422, 'Unknown receiver') {}
+
 /** Every error class by its wire code (the documented list). */
 export const errorClasses: ReadonlyMap<string, typeof GatewayError> = new Map(
   [
@@ -76,6 +83,7 @@ export const errorClasses: ReadonlyMap<string, typeof GatewayError> = new Map(
     DocumentSignatureError, UntrustedCertificateError, SignerMismatchError, RateLimitedError, InternalError,
     DatabaseUnavailableError, NotReadyError,
     OutboxStateError,
+    SenderMismatchError, DuplicateMessageError, UnknownReceiverError,
     AgreementError, InvalidAgreementError,
   ].map((c) => [c.code, c as typeof GatewayError]),
 );

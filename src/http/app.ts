@@ -17,8 +17,8 @@ import { pkiPlugin } from './plugins/pki.ts';
 import { warmupPlugin } from './plugins/warmup.ts';
 import { auditPlugin } from './plugins/audit.ts';
 import type { DevPkiResult, Signer } from '../pki/index.ts';
-import { agreementsPlugin } from '../exchange/index.ts';
 import { outboxPlugin } from '../exchange/outbox/index.ts';
+import { agreementsPlugin, exchangeInbound } from '../exchange/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -170,6 +170,8 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   await app.register(agreementsPlugin, { config, db, registry, seedDevelopment: !!deps.devPki });
   // Outbound delivery: POST /v1/outbound, /v1/outbox, the delivery workers (after agreements).
   await app.register(outboxPlugin, { agreements: app.agreements, registry });
+  // Inbound messages (POST /v1/messages and the read side): after pki, audit and agreements.
+  await app.register(exchangeInbound, { config, registry });
   await app.register(warmupPlugin, { registry, durationMs: config.warmupMs, signer: app.gatewaySigner });
 
   return app;

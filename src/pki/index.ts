@@ -16,10 +16,10 @@ export { createSigner, loadSigner, toPem, parseCertificate, readCertificates, ce
 // Audit checks checkpoint signatures offline: the certificate's key, its party, its path.
 export { ALGORITHM_PARAMS, keyInput, thumbprint, partyIdsFromCertificate,
   type ParsedCertificate, type SignatureAlgorithm } from './keys/index.ts';
-export { signXml, verifyXmlSignature, verifyXmlSignatureSync, type XmlVerifyOptions, type XmlVerifyResult } from './xmldsig/index.ts';
+export { signXml, verifyXmlSignature, verifyXmlSignatureSync, verifyXmlElementSignature, type XmlVerifyOptions, type XmlVerifyResult } from './xmldsig/index.ts';
 export { signJsonDocument, verifyJsonDocument, jsonSigningPayload, JWS_ALGORITHMS, type JwsVerifyOptions, type JwsVerifyResult } from './jws/index.ts';
 export { signDocumentBytes, verifyDocumentBytes, documentSignerHints, checkChain, xmlTrustResolver, jwsTrustResolver,
-  createReceipt, verifyReceipt, type DocumentVerifyResult, type Receipt, type ReceiptVerifyOptions, type VerifiedReceipt } from './documents/index.ts';
+  createReceipt, verifyReceipt, receivedDigest, type DocumentVerifyResult, type Receipt, type ReceiptVerifyOptions, type VerifiedReceipt } from './documents/index.ts';
 export { TrustStore, PARTY_KINDS, seedDevTrust, adminRoutes, validatePath, type Party, type PartyKind, type SigningPurpose,
   type TrustEvent, type TrustEventSink } from './trust/index.ts';
 export { verifyRequestHeaders, completeRequestSignature, signatureKeyId, signResponse, signRequest, verifyResponse, NonceStore,

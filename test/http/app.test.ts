@@ -184,15 +184,18 @@ describe('HTTP app: errors as problem+json', () => {
     expect(routes.map((x) => `${x.method} ${x.url}`).sort()).toEqual([
       'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready',
       'GET /v1/admin/partners', 'GET /v1/admin/partners/{id}', 'GET /v1/audit/checkpoints', 'GET /v1/audit/entries',
-      'GET /v1/gateway/certificates', 'GET /v1/outbox', 'GET /v1/outbox/{id}', 'GET /v1/schemas/{*}',
+      'GET /v1/gateway/certificates', 'GET /v1/schemas/{*}',
       'GET /v1/standards', 'GET /v1/standards/{type}/{version}', 'GET /v1/standards/{type}/{version}/conformance',
       'GET /v1/standards/{type}/{version}/examples', 'GET /v1/standards/{type}/{version}/examples/{name}',
       'GET /v1/standards/{type}/{version}/schema.json', 'GET /v1/standards/{type}/{version}/schema.xsd',
       'GET /v1/standards/{type}/{version}/{file}',
       'POST /v1/admin/certificates/{keyId}/revoke', 'POST /v1/admin/crls', 'POST /v1/admin/partners',
-      'POST /v1/admin/partners/{id}/certificates', 'POST /v1/outbound', 'POST /v1/outbox/{id}/cancel',
-      'POST /v1/outbox/{id}/requeue', 'POST /v1/validate',
-    ]);
+      'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate',
+      // exchange, inbound (issue 9)
+      'GET /v1/messages', 'GET /v1/messages/{id}', 'GET /v1/messages/{id}/raw', 'GET /v1/messages/{id}/receipt', 'POST /v1/messages',
+      // exchange, outbound (issue 9)
+      'GET /v1/outbox', 'GET /v1/outbox/{id}', 'POST /v1/outbound', 'POST /v1/outbox/{id}/cancel', 'POST /v1/outbox/{id}/requeue',
+    ].sort());
     expect(doc.servers).toEqual([{ url: h.config.publicUrl }]);
   });
 });
