@@ -17,6 +17,9 @@ export interface DeliverDeps {
   shutdown: AbortSignal;
 }
 
+/** Largest answer read from a partner (a receipt is a few KiB): a bigger one is a failed attempt. */
+const MAX_ANSWER_BYTES = 1 << 20;
+
 /** Statuses worth another try: the partner or the path is busy or broken, not the message. */
 const RETRYABLE = new Set([408, 425, 429]);
 
@@ -78,6 +81,10 @@ export async function deliver(m: ClaimedMessage, endpoint: string, deps: Deliver
       method: 'POST', headers, body: m.envelope, redirect: 'manual',
       signal: AbortSignal.any([AbortSignal.timeout(deps.timeoutMs), deps.shutdown]),
     });
+    if (Number(response.headers.get('content-length') ?? 0) > MAX_ANSWER_BYTES) {
+      await response.body?.cancel();
+      return { outcome: 'failed', status: response.status, error: `HTTP ${response.status}: an answer larger than ${MAX_ANSWER_BYTES} bytes`, durationMs: elapsed() };
+    }
     body = Buffer.from(await response.arrayBuffer());
   } catch (e) {
     if (deps.shutdown.aborted) return { outcome: 'released', error: 'the gateway shut down during the attempt', durationMs: elapsed() };
