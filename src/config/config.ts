@@ -70,6 +70,8 @@ export interface Config {
   outboxCircuitOpenMs: number;
   /** Longest partner Retry-After honoured, in milliseconds. */
   outboxRetryAfterMaxMs: number;
+  /** Directory of exchange agreement files applied at start (unset: none). */
+  agreementsDir?: string;
 }
 
 /** One environment variable the gateway reads: its documented default and parser. */

@@ -10,10 +10,10 @@ export { exchangeInbound, type ExchangeInboundOptions } from './plugin.ts';
 export { receiveMessage, INTAKE, PIPELINES, pipelineFor, type InboundCall, type InboundResult, type PipelineDeps, type Step } from './pipeline/index.ts';
 export { registerHandler, handlerFor, storeAndMakeAvailable, type MessageHandler, type AcceptedMessage } from './handlers/index.ts';
 export { messageRoutes, MESSAGES_PAGE_MAX } from './routes.ts';
-export { evidenceMessage, type ArchivedMessage } from './archive/index.ts';
+export { evidenceMessage, verifyArchivedDocument, type ArchivedMessage } from './archive/index.ts';
 export {
   DatabaseAgreementStore, checkAgreement, outsideAgreement, agreementError, seedDevAgreements, devAgreement, agreementsPlugin,
-  AGREEMENT_SCHEMA, AGREEMENT_REASONS, DEV_EXCHANGE_PARTIES, PROFILE_ALGORITHMS,
+  AGREEMENT_SCHEMA, AGREEMENT_REASONS, DEV_EXCHANGE_PARTIES, PROFILE_ALGORITHMS, readAgreementFile, readAgreementsDir, applyAgreementsDir,
   type StoredAgreement, type ApplyResult, type AgreementActor, type AgreementInput, type AgreementReason,
 } from './agreements/index.ts';
 export {

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Queryable } from '../db/index.ts';
 import { access } from '../http/access.ts';
-import { InvalidRequestError, NotFoundError, problemSchema } from '../errors/index.ts';
+import { InvalidRequestError, NotFoundError, NotReadyError, problemSchema } from '../errors/index.ts';
 import { PARTY_ID_PATTERN, type Party } from '../pki/index.ts';
-import { findById, listMessages, readRaw, readReceipt, type ArchivedMessage } from './archive/index.ts';
+import { buildEvidenceBundle } from '../audit/index.ts';
+import { evidenceMessage, findById, listMessages, readRaw, readReceipt, type ArchivedMessage } from './archive/index.ts';
 import { receiveMessage, type PipelineDeps } from './pipeline/index.ts';
 
 /** Most messages one `GET /v1/messages` page returns. */
@@ -249,7 +250,13 @@ export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOpt
       params: idParams,
       produces: ['application/json', 'application/xml', 'text/xml'],
       response: {
-        200: { description: 'The raw bytes; their SHA-256 equals the receipt\'s receivedDigest.', type: 'string', format: 'binary' },
+        200: {
+          description: 'The raw bytes; their SHA-256 equals the receipt\'s receivedDigest.',
+          content: Object.fromEntries(['application/json', 'application/xml'].map((mediaType) => [mediaType, {
+            schema: { type: 'string', contentMediaType: mediaType },
+            examples: { envelope: { summary: 'an exchange.envelope as a partner sends it', externalValue: `/v1/standards/exchange.envelope/1.0.0/examples/certificate.${mediaType === 'application/json' ? 'json' : 'xml'}` } },
+          }])),
+        },
         400: problem('BXG_INVALID_REQUEST: the id is not a UUID'),
         401: problem('BXG_UNAUTHENTICATED / BXG_BAD_SIGNATURE'),
         404: problem('BXG_NOT_FOUND: no such message, or not the caller\'s'),
@@ -265,5 +272,51 @@ export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOpt
       .header('digest', `sha-256=${b64}`)
       .header('x-content-sha256', r.sha256)
       .send(r.raw);
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/messages/:id/evidence', {
+    config: { access: READERS },
+    schema: {
+      tags, description: `${SIGNED} Same visibility as GET /v1/messages/{id}. docs/audit.md (Evidence bundles) specifies the format; \`bxg evidence verify FILE --trust ANCHORS\` checks it offline.`,
+      summary: 'The message\'s evidence bundle: raw message, receipt, RFC 9421 evidence, audit inclusion proofs to signed checkpoints, certificates, under a signed manifest (zip)',
+      params: idParams,
+      produces: ['application/zip'],
+      response: {
+        200: {
+          description: 'A zip file (bxg.evidence v1) that verifies offline with only the trust anchors.',
+          content: {
+            'application/zip': {
+              schema: { type: 'string', contentMediaType: 'application/zip' },
+              examples: {
+                manifest: {
+                  summary: 'The signed manifest.json inside the zip (the other files: the message, receipt.json, request-signature.json, audit/entry-N.json, certificates/KEYID.pem)',
+                  value: {
+                    format: 'bxg.evidence', v: 1, gateway: 'KR:KCS', exportedAt: '2026-11-30T07:00:00.000Z',
+                    message: { id: messageExample.id, messageId: messageExample.messageId, sender: 'VN:GDVC', receiver: 'KR:KCS', receivedAt: messageExample.receivedAt, sha256: messageExample.sha256, mediaType: 'application/json' },
+                    entries: [7012, 7013],
+                    files: { 'message.json': { role: 'message', sha256: messageExample.sha256, mediaType: 'application/json' } },
+                    signature: { protected: 'eyJhbGciOiJFUzI1NiIsImtpZCI6Ii4uLiJ9', signature: 'MEUCIQ…' },
+                  },
+                },
+              },
+            },
+          },
+        },
+        400: problem('BXG_INVALID_REQUEST: the id is not a UUID'),
+        401: problem('BXG_UNAUTHENTICATED / BXG_BAD_SIGNATURE'),
+        404: problem('BXG_NOT_FOUND: no such message, or not the caller\'s'),
+        503: problem('BXG_NOT_READY: the audit log cannot sign a checkpoint now'),
+      },
+    },
+  }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const m = await readable(db, request.party, request.params.id);
+    const signer = app.gatewaySigner;
+    if (!signer) throw new NotReadyError({ detail: 'the gateway has no signing key: it cannot sign an evidence manifest' });
+    const msg = (await evidenceMessage(db, app.trust, m.id))!;
+    const bundle = await buildEvidenceBundle(app.db, app.audit, signer, app.config.partyId, msg);
+    return reply
+      .type('application/zip')
+      .header('content-disposition', `attachment; filename="evidence-${m.id}.zip"`)
+      .send(bundle);
   });
 }

@@ -9,7 +9,7 @@
  * else through the sub-folders' index.ts.
  * @module pki
  */
-export { initDevPki, partyFiles, type DevPkiResult } from './dev/index.ts';
+export { initDevPki, issuedByDevelopmentCa, partyFiles, type DevPkiResult } from './dev/index.ts';
 export { createSigner, loadSigner, toPem, parseCertificate, readCertificates, certificatesFromPkcs12, KEY_TYPES,
   PARTY_ID_PATTERN, requireSigner, trustedKeyFromCertificate,
   type KeyType, type Signer, type SignerExpectation, type SignerIdentity, type SignerParty, type TrustedKey } from './keys/index.ts';

@@ -15,6 +15,7 @@ export { pointerToXPath, elementPath } from './xml-paths.ts';
 export { namespaceOf, parseNamespace, DEFAULT_SCHEMAS_DIR, DEFAULT_STANDARDS_DIR } from './paths.ts';
 export { standardsRoutes, reportSchema, type StandardsRoutesOptions } from './routes.ts';
 export { runConformance, toJUnit, toMarkdown, type ConformanceOptions } from './conformance.ts';
+export { toHtml, type TargetInfo } from './conformance-html.ts';
 export { buildKitZip, listExamples, loadVectors, judgeVector, runVectorInProcess, type ExampleFile, type VectorResult } from './kit.ts';
 export { checkStandards } from './check.ts';
 export { canonicalXmlTree, xmlRoundTrip, jsonRoundTrip, pairMatches } from './roundtrip.ts';

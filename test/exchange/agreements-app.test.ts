@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entriesAbout } from '../../src/audit/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { buildApp } from '../../src/http/index.ts';
 import type { StoredAgreement } from '../../src/exchange/index.ts';
@@ -42,10 +43,11 @@ describe('app.agreements on a development gateway (KR:KCS)', () => {
   });
 
   it('records the seeding in the audit log', async () => {
-    const { rows } = await h.t.db.query<{ subject: string }>(
-      "SELECT subject FROM audit_pending WHERE action = 'agreement.changed' ORDER BY subject",
-    );
-    expect(rows.map((r) => r.subject)).toEqual(['QA:GAC', 'VN:GDVC']);
+    await h.app.audit.flush();
+    for (const partner of ['QA:GAC', 'VN:GDVC']) {
+      const entries = (await entriesAbout(h.t.db, partner)).filter((e) => e.action === 'agreement.changed');
+      expect(entries.map((e) => [e.actor, e.details])).toEqual([['system', { version: 1, source: 'development seed' }]]);
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJsonDocument, signXml, trustedKeyFromCertificate, verifyReceipt, type Signer } from '../../src/pki/index.ts';
 import { createSigner, issueCertificate } from '../../src/pki/keys/index.ts';
 import { buildEvidenceBundle, verifyEvidenceBundle } from '../../src/audit/index.ts';
-import { evidenceMessage } from '../../src/exchange/index.ts';
+import { evidenceMessage, verifyArchivedDocument } from '../../src/exchange/index.ts';
 import { buildApp } from '../../src/http/index.ts';
 import { createTestApp, testRegistry, type TestApp } from '../support/app.ts';
 import { partySigner, unregisteredSigner } from '../support/signed.ts';
@@ -262,9 +262,27 @@ describe('POST /v1/messages: accepted', () => {
     expect(msg.certificates.length).toBe(1); // the author is the sender here: one certificate
     const bundle = await buildEvidenceBundle(ta.t.db, ta.app.audit, ta.app.gatewaySigner!, 'KR:KCS', msg);
     const caDer = Buffer.from(readFileSync(ta.pki.caCertPath, 'utf8').replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
-    const v = await verifyEvidenceBundle(bundle, { anchors: [caDer] });
-    expect(v).toMatchObject({ ok: true, gateway: 'KR:KCS', message: { id, messageId: receipt.messageId, sender: 'VN:GDVC' }, receipt: { verdict: 'ACCEPTED', signer: 'KR:KCS' } });
+    const v = await verifyEvidenceBundle(bundle, { anchors: [caDer], verifyDocument: verifyArchivedDocument });
+    expect(v).toMatchObject({
+      ok: true, gateway: 'KR:KCS', message: { id, messageId: receipt.messageId, sender: 'VN:GDVC' }, receipt: { verdict: 'ACCEPTED', signer: 'KR:KCS' },
+      document: { author: 'VN:GDVC' },
+    });
     if (v.ok) expect(v.entries.map((e) => e.action).sort()).toEqual(['message.accepted', 'receipt.issued']);
+  });
+
+  it('GET /v1/messages/{id}/evidence: a zip for the sender that verifies offline (document signature included, also JSON and XML without KeyInfo); 404 for others', async () => {
+    const caDer = Buffer.from(readFileSync(ta.pki.caCertPath, 'utf8').replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
+    for (const body of [signedJsonMessage(gdvc), xmlEnvelope(header(), signXml(ecoXml(), gdvc, { includeCertificate: false }))]) {
+      const { id } = await expectAccepted(body);
+      const res = await get(ta.app, gdvc, `/v1/messages/${id}/evidence`);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.headers['content-type']).toBe('application/zip');
+      const v = await verifyEvidenceBundle(res.rawPayload, { anchors: [caDer], verifyDocument: verifyArchivedDocument });
+      expect(v, JSON.stringify(v)).toMatchObject({ ok: true, message: { id }, document: { author: 'VN:GDVC' } });
+      const other = await get(ta.app, gac, `/v1/messages/${id}/evidence`);
+      expect(other.statusCode).toBe(404);
+      expect(other.json()).toMatchObject({ code: 'BXG_NOT_FOUND' });
+    }
   });
 
   it('an XML message (the author\'s XMLDSig on the inner document element)', async () => {

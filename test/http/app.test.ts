@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 describe('HTTP app: errors as problem+json', () => {
   let h: TestApp;
   const routes: Array<{ method: string; url: string }> = [];
-  const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{*}');
+  const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{path}');
   beforeAll(async () => {
     // A test-only route that writes what it is given: a refused body must never reach it.
     h = await createTestApp({ bodyLimit: 2048 }, (app) => {
@@ -183,19 +183,20 @@ describe('HTTP app: errors as problem+json', () => {
     // Exactly these: a route added or lost shows up here.
     expect(routes.map((x) => `${x.method} ${x.url}`).sort()).toEqual([
       'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready',
-      'GET /v1/admin/partners', 'GET /v1/admin/partners/{id}', 'GET /v1/audit/checkpoints', 'GET /v1/audit/entries',
-      'GET /v1/gateway/certificates', 'GET /v1/schemas/{*}',
+      'GET /v1/admin/agreements', 'GET /v1/admin/agreements/{partner}', 'GET /v1/admin/agreements/{partner}/versions',
+      'GET /v1/admin/partners', 'GET /v1/admin/partners/{id}', 'GET /v1/agreements/schema.json', 'GET /v1/audit/checkpoints', 'GET /v1/audit/entries',
+      'GET /v1/docs/{name}', 'GET /v1/gateway/certificates', 'GET /v1/schemas/{path}',
       'GET /v1/standards', 'GET /v1/standards/{type}/{version}', 'GET /v1/standards/{type}/{version}/conformance',
       'GET /v1/standards/{type}/{version}/examples', 'GET /v1/standards/{type}/{version}/examples/{name}',
       'GET /v1/standards/{type}/{version}/schema.json', 'GET /v1/standards/{type}/{version}/schema.xsd',
       'GET /v1/standards/{type}/{version}/{file}',
       'POST /v1/admin/certificates/{keyId}/revoke', 'POST /v1/admin/crls', 'POST /v1/admin/partners',
-      'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate',
+      'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate', 'PUT /v1/admin/agreements/{partner}',
       // exchange, inbound (issue 9)
-      'GET /v1/messages', 'GET /v1/messages/{id}', 'GET /v1/messages/{id}/raw', 'GET /v1/messages/{id}/receipt', 'POST /v1/messages',
+      'GET /v1/messages', 'GET /v1/messages/{id}', 'GET /v1/messages/{id}/evidence', 'GET /v1/messages/{id}/raw', 'GET /v1/messages/{id}/receipt', 'POST /v1/messages',
       // exchange, outbound (issue 9)
       'GET /v1/outbox', 'GET /v1/outbox/{id}', 'POST /v1/outbound', 'POST /v1/outbox/{id}/cancel', 'POST /v1/outbox/{id}/requeue',
     ].sort());
-    expect(doc.servers).toEqual([{ url: h.config.publicUrl }]);
+    expect(doc.servers).toEqual([{ url: h.config.publicUrl, description: expect.stringContaining('PUBLIC_URL') }]);
   });
 });

@@ -26,6 +26,8 @@ export interface EvidenceMessage {
   requestSignature?: Record<string, unknown>;
   /** Certificates involved (DER): the receipt signer's, the author's, the sender's, their CAs. */
   certificates: readonly Uint8Array[];
+  /** Key id (certificate thumbprint) of the author's document signature, when the part knows it. */
+  documentKeyId?: string;
 }
 
 /** Name of the manifest inside a bundle. */
@@ -47,7 +49,7 @@ export interface EvidenceManifest {
   v: 1;
   gateway: string;
   exportedAt: string;
-  message: { id: string; messageId: string; sender: string; receiver: string; receivedAt: string; sha256: string; mediaType: string };
+  message: { id: string; messageId: string; sender: string; receiver: string; receivedAt: string; sha256: string; mediaType: string; documentKeyId?: string };
   /** Audit sequence numbers of the entries about the message (one proof file each). */
   entries: number[];
   files: Record<string, ManifestFile>;
@@ -102,7 +104,7 @@ export async function buildEvidenceBundle(db: Queryable, log: AuditLog, signer: 
     format: EVIDENCE_FORMAT, v: 1, gateway, exportedAt: new Date().toISOString(),
     message: {
       id: msg.id, messageId: msg.messageId, sender: msg.sender, receiver: msg.receiver, receivedAt: msg.receivedAt,
-      sha256: sha256(msg.bytes), mediaType: msg.mediaType,
+      sha256: sha256(msg.bytes), mediaType: msg.mediaType, ...(msg.documentKeyId ? { documentKeyId: msg.documentKeyId } : {}),
     },
     entries: entries.map((e) => e.seq),
     files: listed,

@@ -11,7 +11,7 @@ import { EVIDENCE_FORMAT, MANIFEST, type EvidenceManifest } from './bundle.ts';
 export type EvidencePart = 'bundle' | 'manifest' | 'message' | 'receipt' | 'request-signature' | 'document' | 'audit' | 'checkpoint' | 'timestamp' | 'certificate';
 
 /** Checks the exchange part adds: the author's signature on the document inside the message. */
-export type DocumentVerifier = (message: { bytes: Uint8Array; mediaType: string }, certificates: readonly ParsedCertificate[], anchors: readonly ParsedCertificate[], at: Date) => Promise<{ author: string }>;
+export type DocumentVerifier = (message: { bytes: Uint8Array; mediaType: string; documentKeyId?: string }, certificates: readonly ParsedCertificate[], anchors: readonly ParsedCertificate[], at: Date) => Promise<{ author: string }>;
 
 /** Options of {@link verifyEvidenceBundle}. */
 export interface EvidenceVerifyOptions {
@@ -192,7 +192,7 @@ async function verify(bundle: Uint8Array, options: EvidenceVerifyOptions): Promi
   let document: { author: string } | undefined;
   if (options.verifyDocument) {
     try {
-      document = await options.verifyDocument({ bytes: message, mediaType: manifest.message.mediaType }, certs, anchors, receivedAt);
+      document = await options.verifyDocument({ bytes: message, mediaType: manifest.message.mediaType, documentKeyId: manifest.message.documentKeyId }, certs, anchors, receivedAt);
     } catch (e) {
       throw new Refusal('document', `the document's signature does not verify: ${(e as Error).message}`, messageName);
     }

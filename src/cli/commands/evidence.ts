@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { readCertificates } from '../../pki/index.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { anchorsIn } from './verify.ts';
 
@@ -12,9 +11,11 @@ interface VerifyOptions {
 }
 
 /** CA certificates from a directory of PEM/DER files or from one file. */
-function anchorsFrom(path: string): Buffer[] {
+async function anchorsFrom(path: string): Promise<Buffer[]> {
   if (!existsSync(path)) throw new CliError(`no trust anchors: ${path} does not exist`, EXIT.USAGE);
   if (statSync(path).isDirectory()) return anchorsIn(path);
+  // Loaded on use: `bxg --help` and other commands never load the PKI (test/cli/startup.test.ts).
+  const { readCertificates } = await import('../../pki/index.ts');
   const certs = readCertificates(readFileSync(path));
   if (!certs.length) throw new CliError(`no CA certificates in ${path}`, EXIT.USAGE);
   return certs;
@@ -34,7 +35,8 @@ export function register(program: Command): void {
     .option('--json', 'print the verdict as JSON')
     .action(async (file: string, opts: VerifyOptions) => {
       if (!existsSync(file) || !statSync(file).isFile()) throw new CliError(`cannot read ${file}: no such file`, EXIT.USAGE);
-      const anchors = anchorsFrom(opts.trust);
+      const anchors = await anchorsFrom(opts.trust);
+      const { readCertificates } = await import('../../pki/index.ts');
       const tsaAnchors = opts.tsaTrust ? readCertificates(readFileSync(opts.tsaTrust)) : undefined;
       const { verifyEvidenceBundle } = await import('../../audit/index.ts');
       const v = await verifyEvidenceBundle(readFileSync(file), { anchors, tsaAnchors });

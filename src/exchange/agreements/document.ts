@@ -78,11 +78,14 @@ export function checkAgreement(value: unknown, options: CheckAgreementOptions = 
     });
   }
   if (errors.length) refuse(errors, options.source);
-  return normalise(input);
+  return normaliseAgreement(input);
 }
 
-/** The stored form, fields in schema order (so that equal agreements serialise equally). */
-function normalise(a: AgreementInput): AgreementBody {
+/**
+ * The stored form, fields in schema order (jsonb keeps its own key order: what is read back is
+ * put in this order again, so that listings read like the files).
+ */
+export function normaliseAgreement(a: AgreementInput | AgreementBody): AgreementBody {
   const documents: AgreementDocument[] = a.documents.map((d) => ({
     documentType: d.documentType, versions: [...d.versions], direction: d.direction, ...(d.authors ? { authors: [...d.authors] } : {}),
   }));

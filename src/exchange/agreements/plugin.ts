@@ -4,6 +4,8 @@ import type { Config } from '../../config/index.ts';
 import type { Database } from '../../db/index.ts';
 import type { Registry } from '../../standards/index.ts';
 import { seedDevAgreements } from './dev-seed.ts';
+import { applyAgreementsDir } from './files.ts';
+import { agreementRoutes } from './routes.ts';
 import { DatabaseAgreementStore } from './store.ts';
 import type { AgreementStore } from './types.ts';
 
@@ -25,18 +27,33 @@ export interface AgreementsPluginOptions {
 }
 
 /**
- * Exchange agreements in the app: decorates `app.agreements` (a {@link DatabaseAgreementStore})
- * and, with the development PKI, seeds the demo partners' agreements when they have none.
+ * Exchange agreements in the app: decorates `app.agreements` (a {@link DatabaseAgreementStore}),
+ * applies the files of AGREEMENTS_DIR, with the development PKI seeds the demo partners'
+ * agreements when they have none, and serves the schema and the admin API.
  * Registered after the pki and audit plugins (every change is audited).
  */
 async function agreements(app: FastifyInstance, opts: AgreementsPluginOptions): Promise<void> {
   const { config, db, registry } = opts;
-  const store = new DatabaseAgreementStore(db, { knownDocumentType: (type, version) => !!registry.get(type, version) });
-  if (opts.seedDevelopment) {
-    const seeded = await seedDevAgreements(store, config.partyId, registry);
-    if (seeded.length) app.log.info({ partners: seeded }, `development agreements seeded with ${seeded.join(', ')}`);
-  }
+  const knownDocumentType = (type: string, version: string) => !!registry.get(type, version);
+  const store = new DatabaseAgreementStore(db, { knownDocumentType });
+  // At ready, not at registration: a bad file then fails `ready()`/`listen()`, whose callers
+  // close the app (database, audit sealer) instead of leaving a half-built one running.
+  // Declared files first (all checked before any is applied), then the development seed for
+  // demo partners still without one.
+  app.addHook('onReady', async () => {
+    if (config.agreementsDir) {
+      const applied = await applyAgreementsDir(store, config.agreementsDir, knownDocumentType);
+      app.log.info({ dir: config.agreementsDir, applied }, applied.length
+        ? `agreements applied from files: ${applied.map((a) => `${a.partner} v${a.version}`).join(', ')}`
+        : `agreement files in ${config.agreementsDir}: no change`);
+    }
+    if (opts.seedDevelopment) {
+      const seeded = await seedDevAgreements(store, config.partyId, registry);
+      if (seeded.length) app.log.info({ partners: seeded }, `development agreements seeded with ${seeded.join(', ')}`);
+    }
+  });
   app.decorate('agreements', store);
+  await app.register(agreementRoutes, { store });
 }
 
 /** Registered without encapsulation: `app.agreements` serves the whole app. */

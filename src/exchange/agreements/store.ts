@@ -2,7 +2,7 @@ import canonicalize from 'canonicalize';
 import { append } from '../../audit/index.ts';
 import type { Database, Queryable } from '../../db/index.ts';
 import { agreementError, outsideAgreement } from './decide.ts';
-import { checkAgreement, type AgreementBody, type DocumentTypeCheck } from './document.ts';
+import { checkAgreement, normaliseAgreement, type AgreementBody, type DocumentTypeCheck } from './document.ts';
 import type { Agreement, AgreementCheck, AgreementStore } from './types.ts';
 
 /** An agreement version as stored: the agreement, and when and by whom it was applied. */
@@ -48,8 +48,8 @@ const COLUMNS = 'partner, version, body, created_at, created_by';
 
 function toAgreement(r: Row): StoredAgreement {
   // Both drivers parse jsonb; a string means a driver that did not.
-  const body = (typeof r.body === 'string' ? JSON.parse(r.body) : r.body) as AgreementBody;
-  return { ...body, partner: r.partner, version: Number(r.version), createdAt: new Date(r.created_at).toISOString(), createdBy: r.created_by };
+  const { partner: _p, ...body } = normaliseAgreement((typeof r.body === 'string' ? JSON.parse(r.body) : r.body) as AgreementBody);
+  return { partner: r.partner, version: Number(r.version), ...body, createdAt: new Date(r.created_at).toISOString(), createdBy: r.created_by };
 }
 
 /** The stored form of an agreement, for comparing two versions. */

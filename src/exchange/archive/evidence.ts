@@ -22,6 +22,6 @@ export async function evidenceMessage(db: Queryable, trust: Pick<TrustStore, 'ge
     id: m.id, messageId: m.messageId, sender: m.sender, receiver: m.receiver, receivedAt: m.receivedAt.toISOString(),
     bytes: raw!.raw, mediaType: raw!.mediaType, receipt: receipt as unknown as Record<string, unknown>,
     requestSignature: { signatureInput: request!.signatureInput, signature: request!.signature, keyId: request!.keyId, headers: request!.headers },
-    certificates,
+    certificates, documentKeyId: request!.authorKeyId,
   };
 }

@@ -8,3 +8,4 @@ export {
   type ArchivedMessage, type NewArchivedMessage, type ListQuery,
 } from './store.ts';
 export { evidenceMessage } from './evidence.ts';
+export { verifyArchivedDocument } from './document-verifier.ts';
