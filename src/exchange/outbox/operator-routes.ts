@@ -9,7 +9,7 @@ import { OUTBOX_STATES, type OutboxState } from './types.ts';
 /** Most messages one page of `GET /v1/outbox` holds. */
 export const OUTBOX_PAGE_MAX = 200;
 
-const tags = ['outbox'];
+const tags = ['exchange'];
 const SIGNED = 'Requires an RFC 9421 signed request by a party with role admin (the gateway\'s operators); the response is signed by the gateway.';
 const idParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: uuidSchema } } as const;
 

@@ -31,7 +31,7 @@ export async function outboundRoute(app: FastifyInstance, opts: OutboundRouteOpt
   app.post<{ Querystring: { receiver: string; conversationId?: string; correlationId?: string } }>('/v1/outbound', {
     config: { access: access.signed({ partyKinds: ['gateway', 'domestic-agency'] }) },
     schema: {
-      tags: ['outbox'],
+      tags: ['exchange'],
       summary: 'Queue a document for delivery to a partner (validated, signed or verified, checked against the agreement, enveloped, queued in one transaction)',
       description: 'Requires an RFC 9421 signed request by a party with role admin (the gateway\'s operators: an unsigned document is signed by '
         + 'the gateway, XMLDSig or JWS by format) or by a hosted domestic agency (party kind domestic-agency: the document must carry its own '
