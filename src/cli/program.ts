@@ -11,6 +11,7 @@ import { register as registerVerify } from './commands/verify.ts';
 import { register as registerPartners } from './commands/partners.ts';
 import { register as registerAudit } from './commands/audit.ts';
 import { register as registerEvidence } from './commands/evidence.ts';
+import { register as registerOutbox } from './commands/outbox.ts';
 import { register as registerRequest } from './commands/request.ts';
 import { register as registerAgreements } from './commands/agreements.ts';
 import { register as registerRisk } from './commands/risk.ts';
@@ -36,6 +37,7 @@ const commands: Array<(program: Command) => void> = [
   registerPartners,
   registerAudit,
   registerEvidence,
+  registerOutbox,
   registerRequest,
   registerAgreements,
   registerRisk,

@@ -56,6 +56,20 @@ export interface Config {
   auditTsaUrl?: string;
   /** PEM file of the CA certificate(s) the TSA certificate must chain to. */
   auditTsaCa?: string;
+  /** Outbound delivery workers in this process (0: this instance does not deliver). */
+  outboxWorkers: number;
+  /** How often an idle outbox worker looks for due messages, in milliseconds. */
+  outboxPollMs: number;
+  /** Lease on a claimed outbound message, in milliseconds (past it, another instance may claim it). */
+  outboxLeaseMs: number;
+  /** Longest wait for a partner's answer to one delivery, in milliseconds. */
+  outboxRequestTimeoutMs: number;
+  /** Consecutive delivery failures to one partner that open its circuit. */
+  outboxCircuitFailures: number;
+  /** How long an open circuit waits before one probe delivery, in milliseconds. */
+  outboxCircuitOpenMs: number;
+  /** Longest partner Retry-After honoured, in milliseconds. */
+  outboxRetryAfterMaxMs: number;
   /** Directory of exchange agreement files applied at start (unset: none). */
   agreementsDir?: string;
 }

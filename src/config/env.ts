@@ -134,6 +134,19 @@ export const ENV_VARS: readonly EnvVar[] = [
     name: 'AUDIT_TSA_CA', key: 'auditTsaCa', description: "PEM file of the CA certificate(s) the TSA's certificate must chain to",
     parse: text,
   },
+  {
+    name: 'OUTBOX_WORKERS', key: 'outboxWorkers', default: '2', parse: int(0, 64),
+    description: 'Outbound delivery workers in this process (0: this instance does not deliver)',
+  },
+  { name: 'OUTBOX_POLL_MS', key: 'outboxPollMs', description: 'How often an idle outbox worker looks for due messages', default: '1000', parse: int(10, 600000) },
+  {
+    name: 'OUTBOX_LEASE_MS', key: 'outboxLeaseMs', default: '60000', parse: int(1000, 3600000),
+    description: 'Lease on a claimed outbound message; past it another instance may claim it again (keep it above OUTBOX_REQUEST_TIMEOUT_MS)',
+  },
+  { name: 'OUTBOX_REQUEST_TIMEOUT_MS', key: 'outboxRequestTimeoutMs', description: "Longest wait for a partner's answer to one delivery", default: '30000', parse: int(100, 600000) },
+  { name: 'OUTBOX_CIRCUIT_FAILURES', key: 'outboxCircuitFailures', description: "Consecutive delivery failures that open a partner's circuit", default: '5', parse: int(1, 1000) },
+  { name: 'OUTBOX_CIRCUIT_OPEN_MS', key: 'outboxCircuitOpenMs', description: 'How long an open circuit waits before one probe delivery', default: '30000', parse: int(10, 86400000) },
+  { name: 'OUTBOX_RETRY_AFTER_MAX_MS', key: 'outboxRetryAfterMaxMs', description: "Longest partner Retry-After honoured", default: '3600000', parse: int(0, 604800000) },
 ];
 
 /** Logged at every start on the embedded database. */

@@ -35,6 +35,8 @@ export class MethodNotAllowedError extends define('BXG_METHOD_NOT_ALLOWED', 405,
 export class RequestTimeoutError extends define('BXG_REQUEST_TIMEOUT', 408, 'Request timeout') {}
 /** Resource already exists or state conflicts. */
 export class ConflictError extends define('BXG_CONFLICT', 409, 'Conflict') {}
+/** An outbound message is not in a state that allows the operation (requeue, cancel). */
+export class OutboxStateError extends define('BXG_OUTBOX_STATE', 409, 'Not possible in the message\'s delivery state') {}
 /** Body larger than the configured limit. */
 export class PayloadTooLargeError extends define('BXG_PAYLOAD_TOO_LARGE', 413, 'Payload too large') {}
 /** A path segment is longer than the router accepts. */
@@ -80,6 +82,7 @@ export const errorClasses: ReadonlyMap<string, typeof GatewayError> = new Map(
     UnknownDocumentTypeError,
     DocumentSignatureError, UntrustedCertificateError, SignerMismatchError, RateLimitedError, InternalError,
     DatabaseUnavailableError, NotReadyError,
+    OutboxStateError,
     SenderMismatchError, DuplicateMessageError, UnknownReceiverError,
     AgreementError, InvalidAgreementError,
   ].map((c) => [c.code, c as typeof GatewayError]),

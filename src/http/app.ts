@@ -17,6 +17,7 @@ import { pkiPlugin } from './plugins/pki.ts';
 import { warmupPlugin } from './plugins/warmup.ts';
 import { auditPlugin } from './plugins/audit.ts';
 import type { DevPkiResult, Signer } from '../pki/index.ts';
+import { outboxPlugin } from '../exchange/outbox/index.ts';
 import { agreementsPlugin, exchangeInbound } from '../exchange/index.ts';
 import { riskPlugin } from '../risk/index.ts';
 
@@ -168,6 +169,8 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   await app.register(standardsRoutes, { registry, limits: { maxBytes: config.bodyLimit, maxDepth: config.maxDepth } });
   // Exchange agreements: after pki and audit (changes are audited); the dev PKI seeds the demo partners'.
   await app.register(agreementsPlugin, { config, db, registry, seedDevelopment: !!deps.devPki });
+  // Outbound delivery: POST /v1/outbound, /v1/outbox, the delivery workers (after agreements).
+  await app.register(outboxPlugin, { agreements: app.agreements, registry });
   // Inbound messages (POST /v1/messages and the read side): after pki, audit and agreements.
   await app.register(exchangeInbound, { config, registry });
   // The shared risk database (issue 12).

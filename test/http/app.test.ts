@@ -199,6 +199,8 @@ describe('HTTP app: errors as problem+json', () => {
       'GET /v1/risk/records/{id}/feedback', 'GET /v1/risk/records/{id}/reads', 'GET /v1/risk/records/{id}/versions',
       'POST /v1/risk/groups', 'POST /v1/risk/records', 'POST /v1/risk/records/{id}/feedback', 'POST /v1/risk/records/{id}/withdraw',
       'POST /v1/risk/screen', 'POST /v1/risk/traveller-hashes', 'PUT /v1/risk/groups/{id}/members/{party}',
+      // exchange, outbound (issue 9)
+      'GET /v1/outbox', 'GET /v1/outbox/{id}', 'POST /v1/outbound', 'POST /v1/outbox/{id}/cancel', 'POST /v1/outbox/{id}/requeue',
     ].sort());
     expect(doc.servers).toEqual([{ url: h.config.publicUrl, description: expect.stringContaining('PUBLIC_URL') }]);
   });

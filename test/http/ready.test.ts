@@ -17,7 +17,7 @@ describe('/ready fails closed when the gateway cannot produce evidence', () => {
     try {
       const r = await h.app.inject({ method: 'GET', url: '/ready' });
       expect(r.statusCode).toBe(200);
-      expect(r.json().checks).toEqual({ database: 'ok', 'signing-key': 'ok', 'warm-up': 'ok', audit: 'ok' });
+      expect(r.json().checks).toEqual({ database: 'ok', 'signing-key': 'ok', 'warm-up': 'ok', audit: 'ok', outbox: 'ok' });
     } finally {
       await h.close();
     }

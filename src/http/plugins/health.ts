@@ -4,8 +4,11 @@ import { NotReadyError, PROBLEM_MEDIA_TYPE, toProblem } from '../../errors/index
 import { access } from '../access.ts';
 import { problemSchema } from '../../errors/index.ts';
 
-/** A readiness check: resolves when healthy, throws (with a reason) when not. */
-export type ReadinessCheck = () => Promise<void>;
+/**
+ * A readiness check: resolves when healthy, throws (with a reason) when not. It may resolve
+ * with a short note that `/ready` shows instead of `ok` (still ready), e.g. `ok, 2 dead-lettered`.
+ */
+export type ReadinessCheck = () => Promise<void | string>;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -23,10 +26,10 @@ const checkResult = {
 export const READY_CHECK_TIMEOUT_MS = 2_000;
 
 /** Run `check`, failing it when it has not settled within `ms`. */
-async function bounded(check: ReadinessCheck, ms: number): Promise<void> {
+async function bounded(check: ReadinessCheck, ms: number): Promise<void | string> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
+    return await Promise.race([
       check(),
       new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms); }),
     ]);
@@ -71,8 +74,7 @@ async function health(app: FastifyInstance, opts: { checkTimeoutMs?: number } = 
     const failures: Array<{ code: string; message: string; path: string }> = [];
     await Promise.all([...checks].map(async ([name, check]) => {
       try {
-        await bounded(check, checkTimeoutMs);
-        results[name] = 'ok';
+        results[name] = (await bounded(check, checkTimeoutMs)) || 'ok';
       } catch (e) {
         results[name] = 'failing';
         failures.push({ code: 'ready.check-failed', message: (e as Error).message, path: name });

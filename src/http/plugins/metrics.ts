@@ -5,6 +5,13 @@ import type { Database } from '../../db/index.ts';
 import { wasmMemoryBytes } from '../../xml/index.ts';
 import { access } from '../access.ts';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's Prometheus registry: parts register their own metrics in it (e.g. the outbox). */
+    metricsRegistry: Registry;
+  }
+}
+
 /**
  * Prometheus metrics at `GET /metrics`: request counts and a latency histogram per route
  * (the route pattern, never the raw URL, so ids don't explode the label space), the
@@ -14,6 +21,7 @@ import { access } from '../access.ts';
  */
 async function metrics(app: FastifyInstance, opts: { db: Database }): Promise<void> {
   const registry = new Registry();
+  app.decorate('metricsRegistry', registry);
   const requests = new Counter({
     name: 'bxg_http_requests_total', help: 'HTTP requests answered',
     labelNames: ['method', 'route', 'status'] as const, registers: [registry],
