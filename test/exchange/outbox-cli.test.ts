@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outboxList, sendDocument } from '../../src/cli/commands/outbox.ts';
+import { outboxList, sendDocument } from '../../src/cli/commands/outbox-actions.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { migrate, openDatabase, type Database } from '../../src/db/index.ts';
 import { DatabaseAgreementStore, devAgreement } from '../../src/exchange/agreements/index.ts';

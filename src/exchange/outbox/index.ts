@@ -14,7 +14,7 @@ export { backoffDelayMs, parseRetryAfter, nextDelayMs } from './backoff.ts';
 export { requeueMessage, cancelMessage, type OutboxEntryWithAttempts } from './operate.ts';
 export { getEntry, listEntries, readStats, readCircuits, type CircuitState, type OutboxStats, type ListQuery } from './store.ts';
 export { outboxPlugin, outboxSettings, type OutboxPluginOptions } from './plugin.ts';
-export { OUTBOX_PAGE_MAX } from './operator-routes.ts';
+export { OUTBOX_PAGE_MAX } from './types.ts';
 export {
   OUTBOX_STATES, type OutboxState, type OutboxEntry, type OutboxAttempt, type AttemptOutcome, type DeliveryResult, type OutboxSettings,
   type ClaimedMessage,

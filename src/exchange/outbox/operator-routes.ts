@@ -4,10 +4,8 @@ import { InvalidRequestError, NotFoundError } from '../../errors/index.ts';
 import { cancelMessage, requeueMessage } from './operate.ts';
 import { entryExample, entrySchema, oneMessageProblems, partyIdSchema, problems, uuidSchema } from './schemas.ts';
 import { getEntry, listEntries, validCursor } from './store.ts';
-import { OUTBOX_STATES, type OutboxState } from './types.ts';
+import { OUTBOX_PAGE_MAX, OUTBOX_STATES, type OutboxState } from './types.ts';
 
-/** Most messages one page of `GET /v1/outbox` holds. */
-export const OUTBOX_PAGE_MAX = 200;
 
 const tags = ['exchange'];
 const SIGNED = 'Requires an RFC 9421 signed request by a party with role admin (the gateway\'s operators); the response is signed by the gateway.';

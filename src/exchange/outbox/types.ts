@@ -4,6 +4,9 @@ export type OutboxState = 'queued' | 'sending' | 'delivered' | 'dead-letter' | '
 /** Every state, for schemas and filters. */
 export const OUTBOX_STATES: readonly OutboxState[] = ['queued', 'sending', 'delivered', 'dead-letter', 'cancelled'];
 
+/** Most outbox entries one list call returns. */
+export const OUTBOX_PAGE_MAX = 200;
+
 /** How one delivery attempt ended (null while it is in flight). */
 export type AttemptOutcome = 'delivered' | 'failed' | 'rejected' | 'released' | 'lost';
 
