@@ -10,6 +10,7 @@ import { register as registerSign } from './commands/sign.ts';
 import { register as registerVerify } from './commands/verify.ts';
 import { register as registerPartners } from './commands/partners.ts';
 import { register as registerAudit } from './commands/audit.ts';
+import { register as registerTokens } from './commands/tokens.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -25,6 +26,7 @@ const commands: Array<(program: Command) => void> = [
   registerVerify,
   registerPartners,
   registerAudit,
+  registerTokens,
 ];
 
 /** Build the `bxg` command tree. Commander errors are thrown, not `process.exit`ed. */

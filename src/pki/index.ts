@@ -25,3 +25,5 @@ export { TrustStore, PARTY_KINDS, seedDevTrust, adminRoutes, validatePath, type 
 export { verifyRequestHeaders, completeRequestSignature, signatureKeyId, signResponse, signRequest, verifyResponse, NonceStore,
   readSignatures, type HttpSigner, type PendingRequestSignature, type VerifiedRequestSignature, type ClientRequest,
   type ClientResponse } from './http-signatures/index.ts';
+export { newFeedToken, feedTokenId, hashFeedToken, feedTokenMatches, newWebhookSecret, webhookSignature, FEED_TOKEN_PREFIX,
+  type NewFeedToken } from './feed-credentials/index.ts';

@@ -38,6 +38,9 @@ describe('default-deny: every route declares its access', () => {
     await expect(createTestApp({}, (app) => {
       app.get('/v1/odd', { config: { access: { kind: 'signed', partyKinds: ['pirate'] } as unknown as RouteAccess } }, async () => ({}));
     })).rejects.toThrow(/partyKinds must be a non-empty list/);
+    await expect(createTestApp({}, (app) => {
+      app.get('/v1/odd', { config: { access: { kind: 'feed', scopes: ['everything'] } as unknown as RouteAccess } }, async () => ({}));
+    })).rejects.toThrow(/feed access needs a non-empty list of scopes among taxii:read, taxii:write, stream, webhooks/);
   }, 120_000);
 
   it('the access builders', () => {
@@ -47,6 +50,8 @@ describe('default-deny: every route declares its access', () => {
     expect(access.admin).toEqual({ kind: 'signed', roles: ['admin'] });
     expect(Object.isFrozen(access.admin)).toBe(true);
     expect(describeAccess(access.admin)).toBe('RFC 9421 signed call by a registered party with role admin');
+    expect(access.feed({ scopes: ['stream'] })).toEqual({ kind: 'feed', scopes: ['stream'] });
+    expect(describeAccess(access.feed({ scopes: ['stream'] }))).toMatch(/^feed token with scope stream \(Authorization: Bearer, Token or Basic\), or an RFC 9421 signed call/);
   });
 });
 
@@ -72,6 +77,8 @@ describe('every non-public route refuses an unsigned call (walked from the route
       });
       expect(res.statusCode, `${r.method} ${r.url}`).toBe(401);
       if (r.method !== 'HEAD') expectProblem(res, 401, 'BXG_UNAUTHENTICATED');
+      // Feed routes challenge the client to present a token (HTTP Basic clients wait for it).
+      if (r.access.kind === 'feed') expect(res.headers['www-authenticate'], `${r.method} ${r.url}`).toMatch(/^Bearer realm="bxg", Basic realm="bxg"/);
     }
     expect(vi.mocked(parseJson).mock.calls.length).toBe(parsed);
   });

@@ -183,13 +183,14 @@ describe('HTTP app: errors as problem+json', () => {
     // Exactly these: a route added or lost shows up here.
     expect(routes.map((x) => `${x.method} ${x.url}`).sort()).toEqual([
       'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready',
-      'GET /v1/admin/partners', 'GET /v1/admin/partners/{id}', 'GET /v1/audit/checkpoints', 'GET /v1/audit/entries',
+      'GET /v1/admin/feed-tokens', 'GET /v1/admin/partners', 'GET /v1/admin/partners/{id}', 'GET /v1/audit/checkpoints', 'GET /v1/audit/entries',
       'GET /v1/gateway/certificates', 'GET /v1/schemas/{*}',
       'GET /v1/standards', 'GET /v1/standards/{type}/{version}', 'GET /v1/standards/{type}/{version}/conformance',
       'GET /v1/standards/{type}/{version}/examples', 'GET /v1/standards/{type}/{version}/examples/{name}',
       'GET /v1/standards/{type}/{version}/schema.json', 'GET /v1/standards/{type}/{version}/schema.xsd',
       'GET /v1/standards/{type}/{version}/{file}',
-      'POST /v1/admin/certificates/{keyId}/revoke', 'POST /v1/admin/crls', 'POST /v1/admin/partners',
+      'POST /v1/admin/certificates/{keyId}/revoke', 'POST /v1/admin/crls',
+      'POST /v1/admin/feed-tokens', 'POST /v1/admin/feed-tokens/{id}/revoke', 'POST /v1/admin/partners',
       'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate',
     ]);
     expect(doc.servers).toEqual([{ url: h.config.publicUrl }]);
