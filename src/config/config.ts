@@ -56,6 +56,8 @@ export interface Config {
   auditTsaUrl?: string;
   /** PEM file of the CA certificate(s) the TSA certificate must chain to. */
   auditTsaCa?: string;
+  /** Feed streams send a heartbeat this often (and re-check the caller's token), in seconds. */
+  feedHeartbeatSeconds: number;
 }
 
 /** One environment variable the gateway reads: its documented default and parser. */

@@ -131,6 +131,10 @@ export const ENV_VARS: readonly EnvVar[] = [
     name: 'AUDIT_TSA_CA', key: 'auditTsaCa', description: "PEM file of the CA certificate(s) the TSA's certificate must chain to",
     parse: text,
   },
+  {
+    name: 'FEED_HEARTBEAT_SECONDS', key: 'feedHeartbeatSeconds', default: '15', parse: int(1, 3600),
+    description: 'Feed streams (SSE) send a heartbeat comment this often, and re-check the caller\'s token',
+  },
 ];
 
 /** Thrown when one or more environment variables are invalid; lists every problem. */

@@ -9,3 +9,12 @@ export {
   type FeedScope, type FeedTokenInfo, type FeedCredential,
 } from './tokens/store.ts';
 export { tokenRoutes } from './tokens/routes.ts';
+export {
+  publish, PENDING_CHANNEL, HEAD_CHANNEL, COLLECTION_PATTERN, type FeedEventInput, type FeedEvent,
+} from './events/publish.ts';
+export { Sequencer, sequencePass, type SequencerOptions } from './events/sequencer.ts';
+export { FeedCollections, type FeedCollection } from './events/collections.ts';
+export { FeedHub } from './events/hub.ts';
+export { readEvents, headSeq } from './events/read.ts';
+export { viewFor, type ViewedEvent } from './events/view.ts';
+export { streamRoutes, formatEvent, type StreamRoutesOptions } from './stream/routes.ts';

@@ -67,7 +67,7 @@ describe('every non-public route refuses an unsigned call (walked from the route
   it('401 problem+json for each, with nothing of the body read', async () => {
     const guarded = h.app.routeList.filter((r) => r.access.kind !== 'public');
     // The admin API is among them; a new route joins the list by being registered.
-    expect(guarded.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['POST /v1/admin/partners', 'GET /v1/admin/partners']));
+    expect(guarded.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['POST /v1/admin/partners', 'GET /v1/admin/partners', 'GET /v1/feeds/:collection/stream']));
     const parsed = vi.mocked(parseJson).mock.calls.length;
     for (const r of guarded) {
       const hasBody = !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(r.method);

@@ -184,7 +184,7 @@ describe('HTTP app: errors as problem+json', () => {
     expect(routes.map((x) => `${x.method} ${x.url}`).sort()).toEqual([
       'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready',
       'GET /v1/admin/feed-tokens', 'GET /v1/admin/partners', 'GET /v1/admin/partners/{id}', 'GET /v1/audit/checkpoints', 'GET /v1/audit/entries',
-      'GET /v1/gateway/certificates', 'GET /v1/schemas/{*}',
+      'GET /v1/feeds/{collection}/stream', 'GET /v1/gateway/certificates', 'GET /v1/schemas/{*}',
       'GET /v1/standards', 'GET /v1/standards/{type}/{version}', 'GET /v1/standards/{type}/{version}/conformance',
       'GET /v1/standards/{type}/{version}/examples', 'GET /v1/standards/{type}/{version}/examples/{name}',
       'GET /v1/standards/{type}/{version}/schema.json', 'GET /v1/standards/{type}/{version}/schema.xsd',

@@ -135,6 +135,12 @@ export class FeedTokens {
     });
   }
 
+  /** Is this token still usable (not revoked, not expired)? Long-lived streams ask again as they go. */
+  async isActive(id: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('SELECT 1 FROM feed_tokens WHERE id = $1 AND revoked_at IS NULL AND expires_at > now()', [id]);
+    return rowCount > 0;
+  }
+
   /**
    * Check a presented token (and, for HTTP Basic, the party named as user). Resolves with the
    * credential, or with the reason it is refused — for the log only: every refusal looks the
