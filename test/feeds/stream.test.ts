@@ -148,7 +148,9 @@ describe('SSE streams of a collection', () => {
     const url = `${base}/v1/feeds/test-objects/stream`;
     const m = subscribe(url, mfds);
     const n = subscribe(url, npa);
-    await until(() => m.es.readyState === EventSource.OPEN && n.es.readyState === EventSource.OPEN, 'the streams to open');
+    // A second stream of the same party: both must get the same events, deletions included.
+    const m2 = subscribe(url, mfds);
+    await until(() => [m, n, m2].every((x) => x.es.readyState === EventSource.OPEN), 'the streams to open');
     await publishObjects(s.t.db, ['v-a'], ['KR:MFDS']);
     await publishObjects(s.t.db, ['v-b'], ['KR:MFDS', 'KR:NPA']);
     await until(() => m.got.length === 2 && n.got.length === 1, 'the first events');
@@ -159,11 +161,13 @@ describe('SSE streams of a collection', () => {
     // (Visibility is the object's state when the stream reads it: let v-c be sent before it leaves.)
     await until(() => m.got.length === 5, 'v-c');
     await publishObjects(s.t.db, ['v-c'], []);
-    await until(() => m.got.length === 6 && n.got.length === 2, 'the changes', 10_000).catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify([m.got, n.got])}`); });
+    await until(() => m.got.length === 6 && n.got.length === 2 && m2.got.length === 6, 'the changes', 10_000).catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify([m.got, n.got])}`); });
     await new Promise((r) => setTimeout(r, 300));
     m.es.close();
     n.es.close();
+    m2.es.close();
     expect(m.got.map((e) => `${e.type} ${e.objectId}`)).toEqual(['upsert v-a', 'upsert v-b', 'upsert v-b', 'delete v-a', 'upsert v-c', 'delete v-c']);
+    expect(m2.got).toEqual(m.got);
     expect(n.got.map((e) => `${e.type} ${e.objectId}`)).toEqual(['upsert v-b', 'delete v-b']);
   }, 60_000);
 

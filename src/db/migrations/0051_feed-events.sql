@@ -20,11 +20,15 @@ CREATE TABLE feed_events (
 CREATE INDEX feed_events_unsequenced ON feed_events (id) WHERE seq IS NULL;
 CREATE INDEX feed_events_by_collection ON feed_events (collection, seq) WHERE seq IS NOT NULL;
 
--- Which objects of a collection a party has been sent (by a stream or a webhook), so that an
--- object leaving its view is sent to it as a deletion, and only to those who had it.
-CREATE TABLE feed_seen (
+-- What each party is sent for each event (decided once, by the first stream or webhook that
+-- reads the event for that party, so every channel of the party agrees): the object, its
+-- deletion (it left the party's view, or was deleted, after the party had it), or nothing.
+CREATE TABLE feed_decisions (
   collection text NOT NULL,
   party_id text NOT NULL,
+  seq bigint NOT NULL,
   object_id text NOT NULL,
-  PRIMARY KEY (collection, party_id, object_id)
+  decision text NOT NULL CHECK (decision IN ('upsert', 'delete', 'none')),
+  PRIMARY KEY (collection, party_id, seq)
 );
+CREATE INDEX feed_decisions_by_object ON feed_decisions (collection, party_id, object_id, seq) WHERE decision <> 'none';
