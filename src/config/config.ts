@@ -58,6 +58,12 @@ export interface Config {
   auditTsaCa?: string;
   /** Feed streams send a heartbeat this often (and re-check the caller's token), in seconds. */
   feedHeartbeatSeconds: number;
+  /** Webhook URLs may reach loopback, link-local and private addresses (SSRF guard off). */
+  webhookAllowPrivate: boolean;
+  /** First retry delay of a failed webhook delivery, in milliseconds (doubling, at most an hour). */
+  webhookRetryBaseMs: number;
+  /** Failed webhook attempts in a row that disable a subscription. */
+  webhookDisableAfter: number;
 }
 
 /** One environment variable the gateway reads: its documented default and parser. */

@@ -18,3 +18,7 @@ export { FeedHub } from './events/hub.ts';
 export { readEvents, headSeq } from './events/read.ts';
 export { viewFor, type ViewedEvent } from './events/view.ts';
 export { streamRoutes, formatEvent, type StreamRoutesOptions } from './stream/routes.ts';
+export { Subscriptions, checkWebhookUrl, WEBHOOK_EVENT_TYPES, type Subscription } from './webhooks/store.ts';
+export { WebhookWorker, post as postWebhook, type WebhookWorkerOptions } from './webhooks/worker.ts';
+export { isPrivateAddress, resolvePublic, urlProblem } from './webhooks/url-guard.ts';
+export { webhookRoutes } from './webhooks/routes.ts';

@@ -182,16 +182,18 @@ describe('HTTP app: errors as problem+json', () => {
     for (const route of routes) expect(listed).toContain(`${route.method} ${route.url}`);
     // Exactly these: a route added or lost shows up here.
     expect(routes.map((x) => `${x.method} ${x.url}`).sort()).toEqual([
+      'DELETE /v1/subscriptions/{id}',
       'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready',
       'GET /v1/admin/feed-tokens', 'GET /v1/admin/partners', 'GET /v1/admin/partners/{id}', 'GET /v1/audit/checkpoints', 'GET /v1/audit/entries',
       'GET /v1/feeds/{collection}/stream', 'GET /v1/gateway/certificates', 'GET /v1/schemas/{*}',
       'GET /v1/standards', 'GET /v1/standards/{type}/{version}', 'GET /v1/standards/{type}/{version}/conformance',
       'GET /v1/standards/{type}/{version}/examples', 'GET /v1/standards/{type}/{version}/examples/{name}',
       'GET /v1/standards/{type}/{version}/schema.json', 'GET /v1/standards/{type}/{version}/schema.xsd',
-      'GET /v1/standards/{type}/{version}/{file}',
+      'GET /v1/standards/{type}/{version}/{file}', 'GET /v1/subscriptions', 'GET /v1/subscriptions/{id}',
       'POST /v1/admin/certificates/{keyId}/revoke', 'POST /v1/admin/crls',
       'POST /v1/admin/feed-tokens', 'POST /v1/admin/feed-tokens/{id}/revoke', 'POST /v1/admin/partners',
-      'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate',
+      'POST /v1/admin/partners/{id}/certificates', 'POST /v1/subscriptions', 'POST /v1/subscriptions/{id}/enable',
+      'POST /v1/subscriptions/{id}/rotate-secret', 'POST /v1/validate',
     ]);
     expect(doc.servers).toEqual([{ url: h.config.publicUrl }]);
   });

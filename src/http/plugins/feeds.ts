@@ -2,12 +2,14 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.ts';
 import type { Database } from '../../db/index.ts';
-import { FeedCollections, FeedHub, FeedTokens, Sequencer, streamRoutes, tokenRoutes } from '../../feeds/index.ts';
+import {
+  FeedCollections, FeedHub, FeedTokens, Sequencer, streamRoutes, Subscriptions, tokenRoutes, webhookRoutes, WebhookWorker,
+} from '../../feeds/index.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Feeds: parts register their collections here (with their visibility filter). */
-    feeds: { collections: FeedCollections; hub: FeedHub; sequencer: Sequencer };
+    feeds: { collections: FeedCollections; hub: FeedHub; sequencer: Sequencer; webhooks: WebhookWorker };
   }
 }
 
@@ -27,17 +29,24 @@ async function feeds(app: FastifyInstance, opts: FeedsPluginOptions): Promise<vo
   const collections = new FeedCollections();
   const hub = new FeedHub(db);
   const sequencer = new Sequencer(db, { logger: app.log.child({ part: 'feeds' }) });
-  app.decorate('feeds', { collections, hub, sequencer });
+  const webhooks = new WebhookWorker({
+    db, collections, trust: app.trust, hub, allowPrivate: config.webhookAllowPrivate, retryBaseMs: config.webhookRetryBaseMs,
+    disableAfter: config.webhookDisableAfter, logger: app.log.child({ part: 'feeds' }),
+  });
+  app.decorate('feeds', { collections, hub, sequencer, webhooks });
   app.addHook('onReady', async () => {
     await hub.start();
     await sequencer.start();
+    webhooks.start();
   });
   // Before the database closes (its onClose hook).
   app.addHook('preClose', async () => {
+    await webhooks.stop();
     await sequencer.stop();
     await hub.stop();
   });
   await app.register(tokenRoutes, { tokens });
+  await app.register(webhookRoutes, { subscriptions: new Subscriptions(db, collections, config.webhookAllowPrivate) });
   await app.register(streamRoutes, { db, collections, hub, tokens, heartbeatMs: config.feedHeartbeatSeconds * 1000, retryMs: 2000 });
 }
 
