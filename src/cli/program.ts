@@ -11,6 +11,7 @@ import { register as registerVerify } from './commands/verify.ts';
 import { register as registerPartners } from './commands/partners.ts';
 import { register as registerAudit } from './commands/audit.ts';
 import { register as registerTokens } from './commands/tokens.ts';
+import { register as registerSubscriptions } from './commands/subscriptions.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -27,6 +28,7 @@ const commands: Array<(program: Command) => void> = [
   registerPartners,
   registerAudit,
   registerTokens,
+  registerSubscriptions,
 ];
 
 /** Build the `bxg` command tree. Commander errors are thrown, not `process.exit`ed. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openDatabase, type Database } from '../../src/db/index.ts';
 import { seedDevTrust, TrustStore } from '../../src/pki/index.ts';
+import { FeedCollections, Subscriptions } from '../../src/feeds/index.ts';
 import { testDevPki } from '../support/app.ts';
 import { bxgInProcess } from '../support/cli-in-process.ts';
 import { createTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -86,5 +87,23 @@ describe('bxg tokens issue | list | revoke', () => {
     const noToken = await bxgInProcess('tokens', 'revoke', 'bxgf_aaaaaaaaaaaa');
     expect(noToken.code).toBe(1);
     expect(noToken.err).toBe('bxg: no feed token bxgf_aaaaaaaaaaaa');
+  });
+});
+
+describe('bxg subscriptions list | remove', () => {
+  it('lists every party\'s subscriptions without their secrets, and removes one', async () => {
+    const collections = new FeedCollections();
+    collections.register({ name: 'test-objects', title: 'test', visibleTo: async () => new Set() });
+    const made = await withDb((db) => new Subscriptions(db, collections, false).create('KR:MFDS', { url: 'https://93.184.215.14/hook', collection: 'test-objects' }));
+    const list = await bxgInProcess('subscriptions', 'list');
+    expect(list.code, list.err).toBe(0);
+    expect(list.out).toBe(`${made.subscription.id}\tKR:MFDS\tactive\ttest-objects\tdelete,upsert\thttps://93.184.215.14/hook\tpending 0`);
+    expect(list.out).not.toContain(made.secret.slice(6));
+    const removed = await bxgInProcess('subscriptions', 'remove', made.subscription.id);
+    expect(removed.code, removed.err).toBe(0);
+    expect((await bxgInProcess('subscriptions', 'list')).out).toBe('no webhook subscriptions');
+    const again = await bxgInProcess('subscriptions', 'remove', made.subscription.id);
+    expect(again.code).toBe(1);
+    expect(again.err).toBe(`bxg: no subscription ${made.subscription.id}`);
   });
 });
