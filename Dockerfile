@@ -5,7 +5,7 @@
 # docker-compose.yml runs `serve --init-pki` explicitly instead.
 # Node.js 22 (LTS); the code also runs on Node.js 20, which CI uses.
 
-# Build stage: exact production dependencies from the lockfile.
+# Dependencies stage: exact production dependencies from the lockfile.
 FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -15,9 +15,20 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 # scripts/prepare.ts (skipped above by --ignore-scripts, so run here), so that an embedded start
 # in the container is as fast as from a checkout. The build fails if the dump was not made.
 FROM deps AS template
-COPY scripts/prepare.ts ./scripts/prepare.ts
+COPY scripts ./scripts
 COPY src/db/pglite-template.ts ./src/db/pglite-template.ts
 RUN node --import tsx scripts/prepare.ts && ls node_modules/.cache/bxg/pglite-*-fresh.tar
+
+# Compile stage: the sources to JavaScript (dist/, scripts/build.ts) with the dev dependencies
+# (TypeScript), so the image's `bxg` starts without transpiling anything.
+FROM node:22-bookworm-slim AS compile
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+RUN node --import tsx scripts/build.ts && test -f dist/.stamp
 
 # Runtime stage: sources + production dependencies, run as an unprivileged user.
 FROM node:22-bookworm-slim AS runtime
@@ -32,11 +43,15 @@ COPY --from=template /app/node_modules/.cache/bxg ./node_modules/.cache/bxg
 COPY package.json package-lock.json ./
 COPY bin ./bin
 COPY src ./src
+COPY --from=compile /app/dist ./dist
 COPY schemas ./schemas
 COPY standards ./standards
+COPY docs ./docs
 # CERTS_DIR is a mount point (production: the operator's files, read-only is enough; the demo
 # profile: a volume the development PKI is written to). DATA_DIR: the embedded database only.
-RUN mkdir -p /app/data /app/certs && chown -R node:node /app/data /app/certs
+# dist/ was compiled from exactly this src/: its stamp is made newer than the copied sources,
+# so bin/bxg.js runs the JavaScript.
+RUN mkdir -p /app/data /app/certs && chown -R node:node /app/data /app/certs && touch /app/dist/.stamp
 USER node
 EXPOSE 8080
 # Ready (database, signing key, trust), not merely alive; on the configured PORT.

@@ -25,3 +25,7 @@ export { verifyChain, type ChainReport, type ChainProblem, type ChainProblemKind
 export { requestTimestamp, verifyTimestampToken, timestampRequest, TimestampError, type TimestampResult, type TimestampVerdict } from './timestamp.ts';
 export { readEntries, entriesAbout, readCheckpoints, lastCheckpoint, checkpointCovering } from './store.ts';
 export { auditRoutes, AUDIT_PAGE_MAX, type AuditRoutesOptions } from './routes.ts';
+export {
+  buildEvidenceBundle, verifyEvidenceBundle, MANIFEST, EVIDENCE_FORMAT,
+  type EvidenceMessage, type EvidenceManifest, type EvidencePart, type EvidenceVerdict, type EvidenceVerifyOptions, type DocumentVerifier,
+} from './evidence/index.ts';

@@ -103,6 +103,7 @@ export async function auditRoutes(app: FastifyInstance, opts: AuditRoutesOptions
       },
       response: {
         200: {
+          description: 'The sealed entries of the range (at most 1000), the newest sequence number, and where the next page starts',
           type: 'object',
           properties: {
             entries: { type: 'array', items: entrySchema },
@@ -138,6 +139,7 @@ export async function auditRoutes(app: FastifyInstance, opts: AuditRoutesOptions
       },
       response: {
         200: {
+          description: 'Signed checkpoints, oldest first, and where the next page starts',
           type: 'object',
           properties: {
             checkpoints: { type: 'array', items: checkpointSchema },

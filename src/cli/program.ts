@@ -12,10 +12,19 @@ import { register as registerPartners } from './commands/partners.ts';
 import { register as registerAudit } from './commands/audit.ts';
 import { register as registerTokens } from './commands/tokens.ts';
 import { register as registerSubscriptions } from './commands/subscriptions.ts';
+import { register as registerEvidence } from './commands/evidence.ts';
+import { register as registerRequest } from './commands/request.ts';
+import { register as registerAgreements } from './commands/agreements.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-/** Each command module exports `register(program)`; this is the whole list. */
+/**
+ * Each command module exports `register(program)`; this is the whole list. A command module
+ * imports only commander, node built-ins, config, errors and the CLI's own files at its top: the
+ * part a command needs (standards, pki, db, http, audit) is imported inside its action, so
+ * `bxg --help` and every other command load only what they use
+ * (test/cli/startup.test.ts checks the static import graph).
+ */
 const commands: Array<(program: Command) => void> = [
   registerServe,
   registerDb,
@@ -29,6 +38,9 @@ const commands: Array<(program: Command) => void> = [
   registerAudit,
   registerTokens,
   registerSubscriptions,
+  registerEvidence,
+  registerRequest,
+  registerAgreements,
 ];
 
 /** Build the `bxg` command tree. Commander errors are thrown, not `process.exit`ed. */

@@ -64,6 +64,8 @@ export interface Config {
   webhookRetryBaseMs: number;
   /** Failed webhook attempts in a row that disable a subscription. */
   webhookDisableAfter: number;
+  /** Directory of exchange agreement files applied at start (unset: none). */
+  agreementsDir?: string;
 }
 
 /** One environment variable the gateway reads: its documented default and parser. */

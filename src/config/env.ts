@@ -41,8 +41,6 @@ export const ENV_VARS: readonly EnvVar[] = [
   {
     name: 'DATA_DIR', key: 'dataDir', description: 'Directory of the embedded database (memory:// for in-memory)',
     default: './data', parse: text,
-    insecureDefaultWarning:
-      'embedded PGlite database in use: it does not fsync every commit, so a power cut can lose the last ones; set DATABASE_URL in production',
   },
   { name: 'DB_POOL_MAX', key: 'dbPoolMax', description: 'Maximum PostgreSQL pool connections', default: '10', parse: int(1, 1000) },
   {
@@ -66,8 +64,9 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'MAX_DEPTH', key: 'maxDepth', description: 'Deepest JSON/XML nesting accepted', default: '64', parse: int(4, 1000) },
   {
     name: 'CERTS_DIR', key: 'certsDir', description: "Directory of the gateway's key, certificate and trust anchors",
+    // Whether the development PKI is in use is decided by the certificate, not by this variable:
+    // the app warns at start whenever the development CA issued the gateway's certificate.
     default: 'certs/dev', parse: text,
-    insecureDefaultWarning: 'development PKI in certs/dev (self-generated CA and keys): do not use it in production',
   },
   {
     name: 'PARTY_ID', key: 'partyId', description: "This gateway's party id (CC:AGENCY)", default: 'KR:KCS',
@@ -128,6 +127,10 @@ export const ENV_VARS: readonly EnvVar[] = [
     },
   },
   {
+    name: 'AGREEMENTS_DIR', key: 'agreementsDir', parse: text,
+    description: 'Directory of exchange agreement files (*.json, *.yaml, *.yml) validated and applied at start; unset: none',
+  },
+  {
     name: 'AUDIT_TSA_CA', key: 'auditTsaCa', description: "PEM file of the CA certificate(s) the TSA's certificate must chain to",
     parse: text,
   },
@@ -148,6 +151,10 @@ export const ENV_VARS: readonly EnvVar[] = [
     description: 'This many failed webhook attempts in a row disable the subscription (audit entry, visible on the subscription)',
   },
 ];
+
+/** Logged at every start on the embedded database. */
+export const EMBEDDED_DATABASE_WARNING =
+  'embedded PGlite database in use: it does not fsync every commit, so a power cut can lose the last ones; set DATABASE_URL in production';
 
 /** Thrown when one or more environment variables are invalid; lists every problem. */
 export class ConfigError extends Error {
@@ -188,9 +195,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (problems.length) throw new ConfigError(problems);
   const config = { ...values, ...overrides } as Config;
   config.publicUrl ??= derivePublicUrl(config.host, config.port);
-  // The embedded-database warning does not apply when PostgreSQL is configured.
-  const filtered = config.databaseUrl ? warnings.filter((w) => !w.startsWith('DATA_DIR')) : warnings;
-  return { config, warnings: filtered };
+  // By what is in use, not by which variables are unset: the embedded database whenever there is
+  // no DATABASE_URL, wherever DATA_DIR points.
+  if (!config.databaseUrl) warnings.push(`DATA_DIR: ${EMBEDDED_DATABASE_WARNING} (DATA_DIR=${config.dataDir})`);
+  return { config, warnings };
 }
 
 /**

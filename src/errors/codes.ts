@@ -53,6 +53,10 @@ export class DocumentSignatureError extends define('BXG_DOCUMENT_SIGNATURE', 422
 export class UntrustedCertificateError extends define('BXG_UNTRUSTED_CERTIFICATE', 422, 'Certificate not trusted') {}
 /** A signature verified, but was made by another party than the one that must have signed (issue 8). */
 export class SignerMismatchError extends define('BXG_SIGNER_MISMATCH', 422, 'Signed by another party') {}
+/** A message falls outside the partner's exchange agreement (issue 9): `errors[]` say what. */
+export class AgreementError extends define('BXG_AGREEMENT', 403, 'Outside the exchange agreement') {}
+/** An exchange agreement document breaks its schema or rules (issue 9): `errors[]` give the JSON Pointers. */
+export class InvalidAgreementError extends define('BXG_INVALID_AGREEMENT', 422, 'Invalid exchange agreement') {}
 /** Too many requests. */
 export class RateLimitedError extends define('BXG_RATE_LIMITED', 429, 'Too many requests') {}
 /** Unexpected failure inside the gateway. */
@@ -61,6 +65,13 @@ export class InternalError extends define('BXG_INTERNAL', 500, 'Internal error')
 export class DatabaseUnavailableError extends define('BXG_DATABASE_UNAVAILABLE', 503, 'Database unavailable') {}
 /** The gateway cannot produce evidence (signing key missing, expired or revoked): fail closed. */
 export class NotReadyError extends define('BXG_NOT_READY', 503, 'Service not ready') {}
+
+/** An inbound message's envelope names another sender than the party that signed the call (issue 9). */
+export class SenderMismatchError extends define('BXG_SENDER_MISMATCH', 403, 'Sender is not the signer') {}
+/** The same message id came again from the same sender with other bytes (issue 9). */
+export class DuplicateMessageError extends define('BXG_DUPLICATE_MESSAGE', 409, 'Duplicate message id') {}
+/** An inbound message is addressed to a party this gateway does not receive for (issue 9). */
+export class UnknownReceiverError extends define('BXG_UNKNOWN_RECEIVER', 422, 'Unknown receiver') {}
 
 /** Every error class by its wire code (the documented list). */
 export const errorClasses: ReadonlyMap<string, typeof GatewayError> = new Map(
@@ -71,5 +82,7 @@ export const errorClasses: ReadonlyMap<string, typeof GatewayError> = new Map(
     UnknownDocumentTypeError,
     DocumentSignatureError, UntrustedCertificateError, SignerMismatchError, RateLimitedError, InternalError,
     DatabaseUnavailableError, NotReadyError,
+    SenderMismatchError, DuplicateMessageError, UnknownReceiverError,
+    AgreementError, InvalidAgreementError,
   ].map((c) => [c.code, c as typeof GatewayError]),
 );

@@ -18,6 +18,7 @@ import { warmupPlugin } from './plugins/warmup.ts';
 import { auditPlugin } from './plugins/audit.ts';
 import { feedsPlugin } from './plugins/feeds.ts';
 import type { DevPkiResult, Signer } from '../pki/index.ts';
+import { agreementsPlugin, exchangeInbound } from '../exchange/index.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -166,6 +167,10 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   // Every schema is compiled here, once; a missing xs:import fails the start.
   const registry = deps.registry ?? loadRegistry();
   await app.register(standardsRoutes, { registry, limits: { maxBytes: config.bodyLimit, maxDepth: config.maxDepth } });
+  // Exchange agreements: after pki and audit (changes are audited); the dev PKI seeds the demo partners'.
+  await app.register(agreementsPlugin, { config, db, registry, seedDevelopment: !!deps.devPki });
+  // Inbound messages (POST /v1/messages and the read side): after pki, audit and agreements.
+  await app.register(exchangeInbound, { config, registry });
   await app.register(warmupPlugin, { registry, durationMs: config.warmupMs, signer: app.gatewaySigner });
 
   return app;

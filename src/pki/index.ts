@@ -9,17 +9,17 @@
  * else through the sub-folders' index.ts.
  * @module pki
  */
-export { initDevPki, partyFiles, type DevPkiResult } from './dev/index.ts';
+export { initDevPki, issuedByDevelopmentCa, partyFiles, type DevPkiResult } from './dev/index.ts';
 export { createSigner, loadSigner, toPem, parseCertificate, readCertificates, certificatesFromPkcs12, KEY_TYPES,
   PARTY_ID_PATTERN, requireSigner, trustedKeyFromCertificate,
   type KeyType, type Signer, type SignerExpectation, type SignerIdentity, type SignerParty, type TrustedKey } from './keys/index.ts';
 // Audit checks checkpoint signatures offline: the certificate's key, its party, its path.
 export { ALGORITHM_PARAMS, keyInput, thumbprint, partyIdsFromCertificate,
   type ParsedCertificate, type SignatureAlgorithm } from './keys/index.ts';
-export { signXml, verifyXmlSignature, verifyXmlSignatureSync, type XmlVerifyOptions, type XmlVerifyResult } from './xmldsig/index.ts';
+export { signXml, verifyXmlSignature, verifyXmlSignatureSync, verifyXmlElementSignature, type XmlVerifyOptions, type XmlVerifyResult } from './xmldsig/index.ts';
 export { signJsonDocument, verifyJsonDocument, jsonSigningPayload, JWS_ALGORITHMS, type JwsVerifyOptions, type JwsVerifyResult } from './jws/index.ts';
 export { signDocumentBytes, verifyDocumentBytes, documentSignerHints, checkChain, xmlTrustResolver, jwsTrustResolver,
-  createReceipt, verifyReceipt, type DocumentVerifyResult, type Receipt, type ReceiptVerifyOptions, type VerifiedReceipt } from './documents/index.ts';
+  createReceipt, verifyReceipt, receivedDigest, type DocumentVerifyResult, type Receipt, type ReceiptVerifyOptions, type VerifiedReceipt } from './documents/index.ts';
 export { TrustStore, PARTY_KINDS, seedDevTrust, adminRoutes, validatePath, type Party, type PartyKind, type SigningPurpose,
   type TrustEvent, type TrustEventSink } from './trust/index.ts';
 export { verifyRequestHeaders, completeRequestSignature, signatureKeyId, signResponse, signRequest, verifyResponse, NonceStore,

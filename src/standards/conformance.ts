@@ -3,11 +3,14 @@ import { join } from 'node:path';
 import type { Registry, DocumentTypeEntry } from './registry.ts';
 import type { ValidationReport } from './types.ts';
 import { judgeVector, loadVectors, runVectorInProcess, type VectorResult } from './kit.ts';
+import type { TargetInfo } from './conformance-html.ts';
 
 /** Options of {@link runConformance}. */
 export interface ConformanceOptions {
   /** Only this type (all versions). */
   type?: string;
+  /** Only these types (`type`, all versions) or type versions (`type@version`). */
+  only?: string[];
   /** Base URL of a gateway: vectors are POSTed to `{target}/v1/validate?type=&version=`. */
   target?: string;
   /** Called after each vector (progress display). */
@@ -18,7 +21,8 @@ export interface ConformanceOptions {
 
 /** Run every vector of the kit, in-process or against a running gateway. */
 export async function runConformance(registry: Registry, options: ConformanceOptions = {}): Promise<VectorResult[]> {
-  const entries = registry.list().filter((e) => !options.type || e.type === options.type);
+  const entries = registry.list().filter((e) => (!options.type || e.type === options.type)
+    && (!options.only?.length || options.only.some((o) => o === e.type || o === `${e.type}@${e.version}`)));
   const work = entries.flatMap((entry) => loadVectors(entry).map((vector) => ({ entry, vector })));
   const results: VectorResult[] = [];
   for (const { entry, vector } of work) {
@@ -59,7 +63,7 @@ function xmlEscape(s: string): string {
 }
 
 /** JUnit XML: one testsuite per type version, one testcase per vector. */
-export function toJUnit(results: VectorResult[], name = 'bxg-conformance'): string {
+export function toJUnit(results: VectorResult[], name = 'bxg-conformance', target?: TargetInfo): string {
   const suites = new Map<string, VectorResult[]>();
   for (const r of results) {
     const k = `${r.type} ${r.version}`;
@@ -70,6 +74,11 @@ export function toJUnit(results: VectorResult[], name = 'bxg-conformance'): stri
   const out = [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites name="${xmlEscape(name)}" tests="${results.length}" failures="${fails}" time="${total(results)}">`];
   for (const [k, rs] of suites) {
     out.push(`  <testsuite name="${xmlEscape(k)}" tests="${rs.length}" failures="${rs.filter((r) => !r.pass).length}" time="${total(rs)}">`);
+    if (target) {
+      out.push('    <properties>', `      <property name="target" value="${xmlEscape(target.url)}"/>`,
+        `      <property name="target.version" value="${xmlEscape(target.version ?? 'not reported')}"/>`,
+        `      <property name="target.standards" value="${xmlEscape(target.standards.join(', '))}"/>`, '    </properties>');
+    }
     for (const r of rs) {
       const head = `    <testcase classname="${xmlEscape(k)}" name="${xmlEscape(`${r.vector.id} ${r.vector.title} [${r.vector.file}]`)}" time="${(r.ms / 1000).toFixed(3)}"`;
       if (r.pass) out.push(`${head}/>`);
@@ -82,13 +91,14 @@ export function toJUnit(results: VectorResult[], name = 'bxg-conformance'): stri
 }
 
 /** Markdown summary: totals per type, then every failing vector. */
-export function toMarkdown(results: VectorResult[], target?: string): string {
+export function toMarkdown(results: VectorResult[], target?: string, info?: TargetInfo): string {
   const fails = results.filter((r) => !r.pass);
   const lines = [
     '# BXG conformance report',
     '',
     `Target: ${target ?? 'in-process'}. Vectors: ${results.length}, passed: ${results.length - fails.length}, failed: ${fails.length}.`,
     '',
+    ...(info ? [`Target version: ${info.version ?? 'not reported'}. Standards it publishes: ${info.standards.join(', ') || 'none'}.`, ''] : []),
     '| type | version | vectors | passed | failed |',
     '|---|---|---|---|---|',
   ];

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { NotFoundError, UnsupportedMediaTypeError, InvalidRequestError } from '../errors/index.ts';
+import { NotFoundError, UnsupportedMediaTypeError, InvalidRequestError, problemSchema } from '../errors/index.ts';
 import type { Registry, DocumentTypeEntry } from './registry.ts';
 import { buildKitZip, listExamples } from './kit.ts';
 import type { DocumentFormat } from './types.ts';
+import { PROJECT_ROOT } from './paths.ts';
 import type { JsonLimits } from '../json/index.ts';
 
 /** Options of {@link standardsRoutes}. */
@@ -70,7 +71,31 @@ export const reportSchema = {
   },
 } as const;
 
-const binary = (description: string) => ({ description, type: 'string' }) as const;
+/**
+ * A success response of one media type whose example is a real file the gateway serves
+ * (`externalValue`): schemas, examples and kits are too long to inline.
+ */
+const file = (description: string, mediaTypes: string | string[], examples: Record<string, string>) => ({
+  description,
+  content: Object.fromEntries([mediaTypes].flat().map((mediaType, i) => [mediaType, {
+    schema: { type: 'string', contentMediaType: mediaType },
+    // The examples are files of the first media type.
+    ...(i === 0 ? { examples: Object.fromEntries(Object.entries(examples).map(([name, url]) => [name, { summary: url, externalValue: url }])) } : {}),
+  }])),
+});
+
+/** Error answers of these routes (problem+json with the shared schema; the OpenAPI document adds the shared ones). */
+const notFound = (what: string) => ({ 404: { ...problemSchema, description: `${what} — BXG_NOT_FOUND (application/problem+json)` } });
+
+const summaryExample = {
+  type: 'eco.certificate', version: '1.0.0', status: 'published', title: 'Electronic certificate of origin',
+  summary: 'A certificate of origin issued by an exporting country\'s authority', namespace: 'urn:bxg:eco:certificate:1',
+  rootElement: 'Certificate', schemaId: 'https://bxg.example/schemas/eco.certificate/1.0.0/certificate.schema.json',
+  links: {
+    self: '/v1/standards/eco.certificate/1.0.0', schemaJson: '/v1/standards/eco.certificate/1.0.0/schema.json', schemaXsd: '/v1/standards/eco.certificate/1.0.0/schema.xsd',
+    examples: '/v1/standards/eco.certificate/1.0.0/examples', conformance: '/v1/standards/eco.certificate/1.0.0/conformance',
+  },
+};
 
 function base(e: DocumentTypeEntry): string {
   return `/v1/standards/${e.type}/${e.version}`;
@@ -125,6 +150,15 @@ function formatOf(contentType: string | undefined): DocumentFormat | undefined {
   return undefined;
 }
 
+/** Request examples of POST /v1/validate: the published minimal examples of eco.status. */
+const EXAMPLE_XML = readFileSync(join(PROJECT_ROOT, 'standards/eco.status/1.0.0/examples/minimal.xml'), 'utf8');
+const EXAMPLE_JSON = JSON.parse(readFileSync(join(PROJECT_ROOT, 'standards/eco.status/1.0.0/examples/minimal.json'), 'utf8')) as unknown;
+
+/** Errors of POST /v1/validate beyond the shared ones: a document that cannot be validated at all. */
+const problemResponsesForValidate = {
+  422: { ...problemSchema, description: 'The document type or version is not one the gateway publishes — BXG_UNKNOWN_DOCUMENT_TYPE (application/problem+json)' },
+};
+
 /**
  * The standards API as a Fastify plugin: catalogue, descriptors, schemas (with the common ones
  * reachable by the relative URLs the XSDs import and under `/v1/schemas/`, mirroring the JSON
@@ -143,7 +177,12 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
     config: PUBLIC,
     schema: {
       tags: ['standards'], summary: 'Catalogue of document types and versions',
-      response: { 200: { type: 'object', properties: { types: { type: 'array', items: catalogueItem } } } },
+      response: {
+        200: {
+          description: 'Every published document type version, with links to its schemas, examples and conformance kit',
+          type: 'object', properties: { types: { type: 'array', items: catalogueItem } }, examples: [{ types: [summaryExample] }],
+        },
+      },
     },
   }, async () => ({ types: registry.list().map(summary) }));
 
@@ -153,6 +192,8 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
       tags: ['standards'], summary: 'Descriptor of one document type version, with links', params: typeVersionParams,
       response: {
         200: {
+          description: 'The descriptor of the document type version, its business rules and code lists',
+          examples: [{ ...summaryExample, descriptor: { status: 'published', title: summaryExample.title }, rules: [{ id: 'ECO-R003', statement: 'the importing country must differ from the exporting country', severity: 'error' }], codelists: [] }],
           type: 'object',
           properties: {
             ...catalogueItem.properties,
@@ -161,6 +202,7 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
             codelists: { type: 'array', items: { type: 'object', additionalProperties: true } },
           },
         },
+        ...notFound('No such document type or version'),
       },
     },
   }, async (req) => {
@@ -173,7 +215,13 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
 
   app.get<{ Params: { type: string; version: string } }>('/v1/standards/:type/:version/schema.json', {
     config: PUBLIC,
-    schema: { tags: ['standards'], summary: 'JSON Schema (2020-12), application/schema+json', params: typeVersionParams, response: { 200: binary('the JSON Schema') } },
+    schema: {
+      tags: ['standards'], summary: 'JSON Schema (2020-12), application/schema+json', params: typeVersionParams,
+      response: {
+        200: file('The JSON Schema (2020-12) of the JSON form', 'application/schema+json', { 'eco.certificate': '/v1/standards/eco.certificate/1.0.0/schema.json' }),
+        ...notFound('No such document type or version'),
+      },
+    },
   }, async (req, reply) => {
     const e = find(req.params.type, req.params.version);
     return reply.type('application/schema+json').send(readFileSync(e.jsonSchemaPath));
@@ -181,7 +229,13 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
 
   app.get<{ Params: { type: string; version: string } }>('/v1/standards/:type/:version/schema.xsd', {
     config: PUBLIC,
-    schema: { tags: ['standards'], summary: 'XSD 1.0 (its xs:import of the common schema resolves against this URL)', params: typeVersionParams, response: { 200: binary('the XSD') } },
+    schema: {
+      tags: ['standards'], summary: 'XSD 1.0 (its xs:import of the common schema resolves against this URL)', params: typeVersionParams,
+      response: {
+        200: file('The XSD 1.0 of the XML form', 'application/xml', { 'eco.certificate': '/v1/standards/eco.certificate/1.0.0/schema.xsd' }),
+        ...notFound('No such document type or version'),
+      },
+    },
   }, async (req, reply) => {
     const e = find(req.params.type, req.params.version);
     return reply.type('application/xml').send(readFileSync(e.xsdPath));
@@ -193,13 +247,24 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
     schema: {
       tags: ['standards'], summary: 'A schema file by name (e.g. the common XSD an XSD imports)',
       params: { type: 'object', required: ['type', 'version', 'file'], properties: { type: { type: 'string', maxLength: 64, pattern: '^[a-z.-]+$' }, version: VERSION, file: { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]*$' } } },
-      response: { 200: binary('the schema file') },
+      response: {
+        200: file('The schema file: an XSD (application/xml) or a JSON Schema (application/schema+json)', ['application/xml', 'application/schema+json'], { common: '/v1/standards/common/1.0.0/common.xsd' }),
+        ...notFound('No such schema file'),
+      },
     },
   }, async (req, reply) => sendSchemaFile(reply, registry.schemasDir, [req.params.type, req.params.version, req.params.file]));
 
   app.get<{ Params: { '*': string } }>('/v1/schemas/*', {
     config: PUBLIC,
-    schema: { tags: ['standards'], summary: 'The schemas/ tree, read-only (paths mirror the JSON Schema $id URLs)', response: { 200: binary('the schema file') } },
+    schema: {
+      tags: ['standards'], summary: 'The schemas/ tree, read-only (paths mirror the JSON Schema $id URLs)',
+      response: {
+        200: file('The schema file: a JSON Schema (application/schema+json) or an XSD (application/xml)', ['application/schema+json', 'application/xml'], {
+          'eco.certificate': '/v1/schemas/eco.certificate/1.0.0/certificate.schema.json',
+        }),
+        ...notFound('No such schema file'),
+      },
+    },
   }, async (req, reply) => sendSchemaFile(reply, registry.schemasDir, req.params['*'].split('/')));
 
   app.get<{ Params: { type: string; version: string } }>('/v1/standards/:type/:version/examples', {
@@ -208,6 +273,8 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
       tags: ['standards'], summary: 'Examples in both forms', params: typeVersionParams,
       response: {
         200: {
+          description: 'The examples of the document type version, each in full, in both forms',
+          examples: [{ examples: [{ name: 'minimal.json', format: 'json', mediaType: 'application/json', url: '/v1/standards/eco.status/1.0.0/examples/minimal.json', content: '{"documentType":"eco.status",…}' }] }],
           type: 'object',
           properties: {
             examples: {
@@ -216,6 +283,7 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
             },
           },
         },
+        ...notFound('No such document type or version'),
       },
     },
   }, async (req) => {
@@ -233,7 +301,12 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
     schema: {
       tags: ['standards'], summary: 'One example file',
       params: { type: 'object', required: ['type', 'version', 'name'], properties: { type: TYPE, version: VERSION, name: { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]*\\.(xml|json)$' } } },
-      response: { 200: binary('the example') },
+      response: {
+        200: file('The example document: XML (application/xml) or JSON (application/json) by its name', ['application/xml', 'application/json'], {
+          'eco.status minimal': '/v1/standards/eco.status/1.0.0/examples/minimal.xml',
+        }),
+        ...notFound('No such example'),
+      },
     },
   }, async (req, reply) => {
     const e = find(req.params.type, req.params.version);
@@ -255,7 +328,15 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
 
   app.get<{ Params: { type: string; version: string } }>('/v1/standards/:type/:version/conformance', {
     config: PUBLIC,
-    schema: { tags: ['standards'], summary: 'Conformance kit (schemas, examples, vectors) as one zip', params: typeVersionParams, response: { 200: binary('application/zip') } },
+    schema: {
+      tags: ['standards'], summary: 'Conformance kit (schemas, examples, vectors) as one zip', params: typeVersionParams,
+      response: {
+        200: file('The conformance kit: schemas, examples and conformance vectors with their expected reports, as one zip', 'application/zip', {
+          'eco.certificate': '/v1/standards/eco.certificate/1.0.0/conformance',
+        }),
+        ...notFound('No such document type or version'),
+      },
+    },
   }, async (req, reply) => {
     const e = find(req.params.type, req.params.version);
     return reply.type('application/zip')
@@ -270,9 +351,28 @@ export const standardsRoutes: FastifyPluginAsync<StandardsRoutesOptions> = async
       summary: 'Validate an XML or JSON document: schema + business rules. 200 with the report whatever the verdict; 4xx only when it cannot be validated.',
       querystring: { type: 'object', properties: { type: TYPE, version: VERSION }, additionalProperties: false },
       consumes: ['application/xml', 'text/xml', 'application/json'],
-      // Documentation only: any body passes this schema; the document is validated by the handler.
-      body: { description: 'The document to validate: XML (application/xml, text/xml) or JSON (application/json).' },
-      response: { 200: reportSchema },
+      // Documentation only: any body passes these schemas (no type); the document is validated by the handler.
+      body: {
+        content: {
+          'application/xml': { schema: { description: 'An XML document of a published type', examples: [EXAMPLE_XML] } },
+          'text/xml': { schema: { description: 'An XML document of a published type', examples: [EXAMPLE_XML] } },
+          'application/json': { schema: { description: 'A JSON document of a published type (its documentType and version say which)', examples: [EXAMPLE_JSON] } },
+        },
+      },
+      response: {
+        200: {
+          ...reportSchema,
+          description: 'The validation report, valid or not: each error located (JSON Pointer or XPath, line) with its code or rule id',
+          examples: [
+            { valid: true, documentType: 'eco.certificate', version: '1.0.0', format: 'xml', errors: [] },
+            {
+              valid: false, documentType: 'eco.certificate', version: '1.0.0', format: 'json',
+              errors: [{ code: 'rule', message: 'origin criterion RVC needs rvcPercentage', path: '/goodsItems/0/rvcPercentage', rule: 'ECO-R002' }],
+            },
+          ],
+        },
+        ...problemResponsesForValidate,
+      },
     },
   }, async (req) => {
     const format = formatOf(req.headers['content-type']);

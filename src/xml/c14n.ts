@@ -163,6 +163,63 @@ export function exclusiveC14nOfChild(doc: XmlDocument, parent: XmlElement, child
   return Buffer.concat(handler.chunks!);
 }
 
+/**
+ * Exclusive c14n (no comments) of `element` — any element of the document, not only its root —
+ * as if it stood alone as a document, without `without` (its last element child, followed by
+ * whitespace at most: an enveloped signature) when given. This is what an enveloped XMLDSig
+ * with `URI=""` covers once the signed document travels inside another one (an envelope's
+ * `/Envelope/Document/*`): exclusive c14n renders only the namespaces the subtree visibly uses,
+ * so the bytes equal those of the standalone document (design.md §2, "Two layers of signature").
+ *
+ * For the duration of the (synchronous) call `element` is the document's only top-level node
+ * and `without` is unlinked: libxml2 walks just that subtree, without a JavaScript callback per
+ * node; everything is put back where it was before returning. Namespaces used inside are
+ * reached through the nodes' own namespace pointers, which do not change when nodes move.
+ * @param hash a node:crypto digest name, or null for none.
+ * @throws XmlDisposedError for a disposed document; Error when `without` is not so placed.
+ */
+export function exclusiveC14nOfElement(doc: XmlDocument, element: XmlElement, without: XmlElement | null, hash: string | null, keepBytes = false): Canonical {
+  assertLive(doc, 'exclusive c14n');
+  const d = docPtr(doc);
+  const elPtr = ptrOf(element);
+  const r = rawTree();
+  let outPtr = 0;
+  let outNext = 0;
+  if (without) {
+    outPtr = ptrOf(without);
+    if (r.parent(outPtr) !== elPtr || !onlyWhitespaceAfter(without)) {
+      throw new Error('exclusiveC14nOfElement: the element left out must be the last child of the element canonicalised');
+    }
+    outNext = r.next(outPtr);
+  }
+  const top: NodePtr[] = [];
+  for (let n = r.firstChild(d); n; n = r.next(n)) top.push(n);
+  if (!top.every((n) => MOVABLE.has(r.type(n)))) throw new Error('exclusiveC14nOfElement: the document has a top-level node that cannot be moved');
+  const handler = new HashingHandler(hash ? createHash(hash) : null, keepBytes);
+  const parent = r.parent(elPtr);
+  const next = r.next(elPtr);
+  const isTop = parent === d;
+  if (outPtr) xmlUnlinkNode(outPtr);
+  if (!isTop) {
+    for (const n of top) xmlUnlinkNode(n);
+    xmlUnlinkNode(elPtr);
+    xmlAddChild(d, elPtr);
+  }
+  try {
+    doc.canonicalize(handler, EXCLUSIVE);
+  } finally {
+    if (!isTop) {
+      xmlUnlinkNode(elPtr);
+      for (const n of top) xmlAddChild(d, n);
+      if (next) xmlAddPrevSibling(next, elPtr); else xmlAddChild(parent, elPtr);
+    }
+    if (outPtr) {
+      if (outNext) xmlAddPrevSibling(outNext, outPtr); else xmlAddChild(elPtr, outPtr);
+    }
+  }
+  return { digest: handler.hash ? handler.hash.digest() : null, bytes: handler.chunks ? Buffer.concat(handler.chunks) : null };
+}
+
 /** Exclusive c14n (no comments) of one element's subtree, in its document context, through libxml2-wasm's public nodeSet filter (slow). */
 export function exclusiveC14nSubtreeSlow(doc: XmlDocument, element: XmlElement): Buffer {
   assertLive(doc, 'exclusive c14n');

@@ -12,5 +12,5 @@ export { sniffDocumentForm, type DocumentForm } from './form.ts';
 export { parseXml, DEFAULT_XML_LIMITS } from './parse.ts';
 export { XmlDisposedError, isLive } from './documents.ts';
 export { rawTree, ptrOf, wasmMemoryBytes, ELEMENT_NODE, TEXT_NODE, CDATA_NODE, COMMENT_NODE, type NodePtr, type RawTree } from './raw-tree.ts';
-export { exclusiveC14n, exclusiveC14nOfChild, exclusiveC14nSubtreeSlow, exclusiveC14nWithoutSlow, type Canonical } from './c14n.ts';
+export { exclusiveC14n, exclusiveC14nOfChild, exclusiveC14nOfElement, exclusiveC14nSubtreeSlow, exclusiveC14nWithoutSlow, type Canonical } from './c14n.ts';
 export { childElements, type ChildElements } from './children.ts';

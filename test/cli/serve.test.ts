@@ -31,7 +31,7 @@ describe('bxg serve (a real process)', () => {
       // PUBLIC_URL unset: derived from HOST and PORT, and logged.
       expect(server.output()).toContain(`"publicUrl":"${server.url}"`);
       const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { servers: Array<{ url: string }> };
-      expect(doc.servers).toEqual([{ url: server.url }]);
+      expect(doc.servers.map((s) => s.url)).toEqual([server.url]);
       expect(await server.stop()).toBe(0);
       expect(server.output()).toMatch(/shutting down/);
       expect(server.output().trim().split('\n').at(-1)).toMatch(/"msg":"shutdown complete"/);

@@ -8,10 +8,11 @@ describe('configuration', () => {
     expect(config.databaseUrl).toBeUndefined();
   });
 
-  it('warns for every insecure development default in force', () => {
-    const { warnings } = loadConfig({});
-    expect(warnings.some((w) => w.startsWith('DATA_DIR'))).toBe(true);
-    expect(warnings.some((w) => w.startsWith('CERTS_DIR'))).toBe(true);
+  it('warns about the embedded database whenever it is used, also with DATA_DIR set', () => {
+    expect(loadConfig({}).warnings.filter((w) => w.startsWith('DATA_DIR: embedded PGlite database in use'))).toHaveLength(1);
+    expect(loadConfig({ DATA_DIR: '/var/lib/bxg' }).warnings).toContainEqual(expect.stringMatching(/^DATA_DIR: embedded PGlite database in use.*\(DATA_DIR=\/var\/lib\/bxg\)$/));
+    // The development PKI is judged by the gateway's certificate at start (test/http/insecure-defaults.test.ts), not by CERTS_DIR.
+    expect(loadConfig({}).warnings.some((w) => w.startsWith('CERTS_DIR'))).toBe(false);
   });
 
   it('drops the embedded-database warning when PostgreSQL is configured', () => {

@@ -71,8 +71,9 @@ describe('every non-public route refuses an unsigned call (walked from the route
     const parsed = vi.mocked(parseJson).mock.calls.length;
     for (const r of guarded) {
       const hasBody = !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(r.method);
+      // One source address per route: the walk itself must not reach the failed-authentication limit.
       const res = await h.app.inject({
-        method: r.method as 'GET', url: concrete(r.url),
+        method: r.method as 'GET', url: concrete(r.url), remoteAddress: `198.18.${guarded.indexOf(r) >> 8}.${guarded.indexOf(r) & 255}`,
         ...(hasBody ? { headers: { 'content-type': 'application/json' }, payload: '{"not": valid' } : {}),
       });
       expect(res.statusCode, `${r.method} ${r.url}`).toBe(401);
@@ -87,7 +88,7 @@ describe('every non-public route refuses an unsigned call (walked from the route
     const open = new Set(h.app.routeList.filter((r) => r.access.kind === 'public' && r.method !== 'HEAD' && !r.url.startsWith('/docs')).map((r) => `${r.method} ${r.url}`));
     expect([...open].sort()).toEqual([
       'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready',
-      'GET /v1/gateway/certificates', 'GET /v1/schemas/*', 'GET /v1/standards', 'GET /v1/standards/:type/:version',
+      'GET /v1/agreements/schema.json', 'GET /v1/docs/:name', 'GET /v1/gateway/certificates', 'GET /v1/schemas/*', 'GET /v1/standards', 'GET /v1/standards/:type/:version',
       'GET /v1/standards/:type/:version/:file', 'GET /v1/standards/:type/:version/conformance',
       'GET /v1/standards/:type/:version/examples', 'GET /v1/standards/:type/:version/examples/:name',
       'GET /v1/standards/:type/:version/schema.json', 'GET /v1/standards/:type/:version/schema.xsd', 'POST /v1/validate',

@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../support/app.ts';
 describe('HTTP app: errors as problem+json', () => {
   let h: TestApp;
   const routes: Array<{ method: string; url: string }> = [];
-  const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{*}');
+  const toOpenApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{path}');
   beforeAll(async () => {
     // A test-only route that writes what it is given: a refused body must never reach it.
     h = await createTestApp({ bodyLimit: 2048 }, (app) => {
@@ -182,19 +182,23 @@ describe('HTTP app: errors as problem+json', () => {
     for (const route of routes) expect(listed).toContain(`${route.method} ${route.url}`);
     // Exactly these: a route added or lost shows up here.
     expect(routes.map((x) => `${x.method} ${x.url}`).sort()).toEqual([
-      'DELETE /v1/subscriptions/{id}',
       'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready',
-      'GET /v1/admin/feed-tokens', 'GET /v1/admin/partners', 'GET /v1/admin/partners/{id}', 'GET /v1/audit/checkpoints', 'GET /v1/audit/entries',
-      'GET /v1/feeds/{collection}/stream', 'GET /v1/gateway/certificates', 'GET /v1/schemas/{*}',
+      'GET /v1/admin/agreements', 'GET /v1/admin/agreements/{partner}', 'GET /v1/admin/agreements/{partner}/versions',
+      'GET /v1/admin/partners', 'GET /v1/admin/partners/{id}', 'GET /v1/agreements/schema.json', 'GET /v1/audit/checkpoints', 'GET /v1/audit/entries',
+      'GET /v1/docs/{name}', 'GET /v1/gateway/certificates', 'GET /v1/schemas/{path}',
       'GET /v1/standards', 'GET /v1/standards/{type}/{version}', 'GET /v1/standards/{type}/{version}/conformance',
       'GET /v1/standards/{type}/{version}/examples', 'GET /v1/standards/{type}/{version}/examples/{name}',
       'GET /v1/standards/{type}/{version}/schema.json', 'GET /v1/standards/{type}/{version}/schema.xsd',
-      'GET /v1/standards/{type}/{version}/{file}', 'GET /v1/subscriptions', 'GET /v1/subscriptions/{id}',
-      'POST /v1/admin/certificates/{keyId}/revoke', 'POST /v1/admin/crls',
-      'POST /v1/admin/feed-tokens', 'POST /v1/admin/feed-tokens/{id}/revoke', 'POST /v1/admin/partners',
-      'POST /v1/admin/partners/{id}/certificates', 'POST /v1/subscriptions', 'POST /v1/subscriptions/{id}/enable',
-      'POST /v1/subscriptions/{id}/rotate-secret', 'POST /v1/validate',
-    ]);
-    expect(doc.servers).toEqual([{ url: h.config.publicUrl }]);
+      'GET /v1/standards/{type}/{version}/{file}',
+      'POST /v1/admin/certificates/{keyId}/revoke', 'POST /v1/admin/crls', 'POST /v1/admin/partners',
+      'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate', 'PUT /v1/admin/agreements/{partner}',
+      // feeds (issue 13)
+      'GET /v1/admin/feed-tokens', 'POST /v1/admin/feed-tokens', 'POST /v1/admin/feed-tokens/{id}/revoke', 'GET /v1/feeds/{collection}/stream',
+      'GET /v1/subscriptions', 'GET /v1/subscriptions/{id}', 'DELETE /v1/subscriptions/{id}', 'POST /v1/subscriptions',
+      'POST /v1/subscriptions/{id}/enable', 'POST /v1/subscriptions/{id}/rotate-secret',
+      // exchange, inbound (issue 9)
+      'GET /v1/messages', 'GET /v1/messages/{id}', 'GET /v1/messages/{id}/evidence', 'GET /v1/messages/{id}/raw', 'GET /v1/messages/{id}/receipt', 'POST /v1/messages',
+    ].sort());
+    expect(doc.servers).toEqual([{ url: h.config.publicUrl, description: expect.stringContaining('PUBLIC_URL') }]);
   });
 });

@@ -189,6 +189,17 @@ describe('Dockerfile', () => {
     expect(copies).toContain(`--from=${prep.stage} /app/node_modules/.cache/bxg ./node_modules/.cache/bxg`);
   });
 
+  it('ships the CLI compiled to JavaScript (dist/, made in a stage with TypeScript) and the published docs', () => {
+    const build = ins.find((i) => i.op === 'RUN' && i.args.includes('scripts/build.ts'))!;
+    expect(build).toBeDefined();
+    expect(build.stage).not.toBe(runtime[0]!.stage);
+    const copies = runtime.filter((i) => i.op === 'COPY').map((i) => i.args);
+    expect(copies).toContain(`--from=${build.stage} /app/dist ./dist`);
+    expect(copies).toContain('docs ./docs');
+    // The stamp is renewed after the sources are copied, so bin/bxg.js takes dist/ in the image.
+    expect(runtime.some((i) => i.op === 'RUN' && /touch \/app\/dist\/\.stamp/.test(i.args))).toBe(true);
+  });
+
   it('HEALTHCHECK asks /ready on the configured PORT (run here against a local server)', async () => {
     const hc = one('HEALTHCHECK');
     const cmd = JSON.parse(hc.slice(hc.indexOf('CMD') + 3).trim()) as string[];

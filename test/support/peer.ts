@@ -13,6 +13,9 @@ import { spawnSync } from 'node:child_process';
  */
 export const PYTHON = process.env.BXG_PEER_PYTHON || '/usr/bin/python3';
 
+/** The headless browser for the /docs check (Debian's `chromium`); `BXG_PEER_CHROMIUM` names another. */
+export const CHROMIUM = process.env.BXG_PEER_CHROMIUM || 'chromium';
+
 /** Exit status 0 for `cmd args` (looked up on PATH), quietly. */
 const runs = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore', timeout: 20_000 }).status === 0;
 
@@ -28,6 +31,8 @@ const PEERS = {
     probe: () => runs(PYTHON, ['-c', 'import jsonschema']),
     missing: `${PYTHON} with jsonschema not found`, install: 'apt-get install python3-jsonschema',
   },
+  // Debian's chromium, headless: renders /docs (Swagger UI) as an integrator's browser does.
+  chromium: { probe: () => runs(CHROMIUM, ['--version']), missing: `${CHROMIUM} not installed`, install: 'apt-get install chromium' },
 } as const satisfies Record<string, { probe: () => boolean; missing: string; install: string }>;
 
 /** The name of an interop peer the tests know how to find. */

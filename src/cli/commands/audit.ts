@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
-import { readCertificates } from '../../pki/index.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { anchorsIn } from './verify.ts';
 
@@ -62,7 +61,8 @@ export function register(program: Command): void {
       if (!existsSync(trustDir) || !statSync(trustDir).isDirectory()) {
         throw new CliError(`no trust anchors: ${trustDir} is not a directory (give --trust DIR with the CA certificate(s) of the gateway's key)`, EXIT.USAGE);
       }
-      const anchors = anchorsIn(trustDir);
+      const anchors = await anchorsIn(trustDir);
+      const { readCertificates } = await import('../../pki/index.ts');
       const tsaFile = opts.tsaTrust ?? config.auditTsaCa;
       const tsaAnchors = tsaFile ? readCertificates(readFileSync(tsaFile)) : undefined;
 

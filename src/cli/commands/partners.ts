@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
-import { migrate, openDatabase } from '../../db/index.ts';
-import { certificatesFromPkcs12, PARTY_KINDS, toPem, TrustStore, type PartyKind } from '../../pki/index.ts';
+import type { PartyKind, TrustStore } from '../../pki/index.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { pkiCommand } from './pki.ts';
 
 /** Open the configured database (migrated) as a trust store for one command. */
 async function withTrust<T>(fn: (trust: TrustStore) => Promise<T>): Promise<T> {
   const { config } = loadConfig();
+  // Loaded on use: `bxg --help` and the other commands never load the database or the PKI.
+  const { migrate, openDatabase } = await import('../../db/index.ts');
+  const { TrustStore } = await import('../../pki/index.ts');
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 1 });
   try {
     await migrate(db);
@@ -61,10 +63,11 @@ function missingPassword(): CliError {
 }
 
 /** The certificate (with chain) to register, from `--cert FILE.pem` or `--p12 FILE.p12`. */
-export function readCertificateInput(opts: Pick<PartnersAddOptions, 'cert' | 'p12' | 'password'>): string {
+export async function readCertificateInput(opts: Pick<PartnersAddOptions, 'cert' | 'p12' | 'password'>): Promise<string> {
   if (!!opts.cert === !!opts.p12) throw new CliError('give exactly one of --cert FILE.pem and --p12 FILE.p12', EXIT.USAGE);
   if (opts.cert) return readFileSync(opts.cert, 'latin1');
   if (opts.password === undefined) throw missingPassword();
+  const { certificatesFromPkcs12, toPem } = await import('../../pki/index.ts');
   let bundle;
   try {
     bundle = certificatesFromPkcs12(readFileSync(opts.p12!), opts.password);
@@ -81,8 +84,9 @@ export function readCertificateInput(opts: Pick<PartnersAddOptions, 'cert' | 'p1
  * @param certificate the certificate input already read (default: read from `opts` now).
  */
 export async function partnersAdd(trust: TrustStore, opts: PartnersAddOptions, certificate?: string): Promise<string> {
+  const { PARTY_KINDS } = await import('../../pki/index.ts');
   if (!PARTY_KINDS.includes(opts.kind as PartyKind)) throw new CliError(`--kind must be one of ${PARTY_KINDS.join(', ')}`, EXIT.USAGE);
-  certificate ??= readCertificateInput(opts);
+  certificate ??= await readCertificateInput(opts);
   const caCertificates = (opts.ca ?? []).map((f) => readFileSync(f, 'latin1'));
   const existing = await trust.getParty(opts.id);
   if (existing) {
@@ -121,7 +125,7 @@ export function register(program: Command): void {
     .description('register a party with its certificate (or add a certificate to a registered party)')
     .requiredOption('--id <CC:AGENCY>', 'party id, e.g. VN:GDVC')
     .requiredOption('--name <name>', 'display name')
-    .requiredOption('--kind <kind>', PARTY_KINDS.join(' | '))
+    .requiredOption('--kind <kind>', 'partner-customs | domestic-agency | gateway')
     .option('--contact <text>', 'contact (mail, phone)')
     .option('--role <role>', 'role, e.g. admin (repeatable)', collect)
     .option('--cert <file>', 'certificate PEM (may be followed by its intermediates)')
@@ -137,7 +141,7 @@ export function register(program: Command): void {
       const { passwordFile, password: _argv, ...rest } = opts;
       const password = rest.p12 ? p12Password({ passwordFile }) : undefined;
       // Read (and decrypt) the input before opening the database: a bad file or password costs nothing there.
-      const certificate = readCertificateInput({ ...rest, password });
+      const certificate = await readCertificateInput({ ...rest, password });
       console.log(await withTrust((trust) => partnersAdd(trust, rest, certificate)));
     });
   partners.command('list')

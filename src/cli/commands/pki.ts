@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { initDevPki, KEY_TYPES, type KeyType } from '../../pki/index.ts';
+import type { KeyType } from '../../pki/index.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 
 /**
@@ -17,8 +17,9 @@ export function register(program: Command): void {
     .command('init')
     .description('create the development PKI (root CA, gateway key KR:KCS, demo parties); idempotent')
     .option('--dir <dir>', 'target directory', 'certs/dev')
-    .option('--key-type <type>', `key type of new keys: ${KEY_TYPES.join(', ')}`, 'ec-p256')
+    .option('--key-type <type>', 'key type of new keys: ec-p256, rsa-2048, rsa-3072', 'ec-p256')
     .action(async (opts: { dir: string; keyType: string }) => {
+      const { initDevPki, KEY_TYPES } = await import('../../pki/index.ts');
       if (!KEY_TYPES.includes(opts.keyType as KeyType)) {
         throw new CliError(`--key-type must be one of ${KEY_TYPES.join(', ')}`, EXIT.USAGE);
       }

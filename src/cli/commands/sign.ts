@@ -1,6 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadSigner, signDocumentBytes } from '../../pki/index.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 
 /** `bxg sign FILE --key K --cert C [--out F]`: XML → enveloped XMLDSig, JSON → detached JWS. */
@@ -12,7 +11,8 @@ export function register(program: Command): void {
     .requiredOption('--key <file>', 'private key (PEM or DER; PKCS#8, SEC1 or PKCS#1)')
     .requiredOption('--cert <file>', 'the key\'s certificate (PEM or DER)')
     .option('--out <file>', 'write the signed document here (default: standard output)')
-    .action((file: string, opts: { key: string; cert: string; out?: string }) => {
+    .action(async (file: string, opts: { key: string; cert: string; out?: string }) => {
+      const { loadSigner, signDocumentBytes } = await import('../../pki/index.ts');
       let signer;
       try {
         signer = loadSigner(opts.key, opts.cert);

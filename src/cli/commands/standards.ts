@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { checkStandards, loadRegistry, loadVectors } from '../../standards/index.ts';
 import { EXIT } from '../cli-error.ts';
 
 /** `bxg standards check` (lint the standards tree; exit 1 with the list of problems) and `bxg standards list`. */
@@ -8,7 +7,8 @@ export function register(program: Command): void {
   standards
     .command('check')
     .description('lint schemas/ and standards/: both schemas, descriptor, examples valid and mapping both ways, vectors as expected')
-    .action(() => {
+    .action(async () => {
+      const { checkStandards, loadVectors } = await import('../../standards/index.ts');
       const { problems, registry } = checkStandards();
       if (problems.length) {
         for (const p of problems) console.log(`✗ ${p}`);
@@ -24,7 +24,8 @@ export function register(program: Command): void {
   standards
     .command('list')
     .description('list the document types and versions')
-    .action(() => {
+    .action(async () => {
+      const { loadRegistry } = await import('../../standards/index.ts');
       for (const e of loadRegistry().list()) console.log(`${e.type.padEnd(28)} ${e.version.padEnd(8)} ${e.descriptor.status.padEnd(10)} ${e.namespace}`);
     });
 }

@@ -2,13 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { GatewayError } from '../../errors/index.ts';
-import {
-  checkChain, documentSignerHints, parseCertificate, PARTY_ID_PATTERN, readCertificates, trustedKeyFromCertificate, verifyDocumentBytes,
-} from '../../pki/index.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 
 /** Every certificate in the *.pem, *.crt, *.cer and *.der files directly inside `dir`. */
-export function anchorsIn(dir: string): Buffer[] {
+export async function anchorsIn(dir: string): Promise<Buffer[]> {
+  const { readCertificates } = await import('../../pki/index.ts');
   const out: Buffer[] = [];
   for (const name of readdirSync(dir).sort()) {
     if (/\.(pem|crt|cer|der)$/i.test(name)) out.push(...readCertificates(readFileSync(join(dir, name))));
@@ -36,6 +34,9 @@ export function register(program: Command): void {
     .option('--signer <CC:AGENCY>', 'the party that must have signed (the document\'s author); default: any, reported')
     .action(async (file: string, opts: { trust?: string; cert?: string; signer?: string }) => {
       if (!opts.trust && !opts.cert) throw new CliError('give --trust DIR (CA certificates) or --cert FILE (the signer certificate)', EXIT.USAGE);
+      const {
+        checkChain, documentSignerHints, parseCertificate, PARTY_ID_PATTERN, readCertificates, trustedKeyFromCertificate, verifyDocumentBytes,
+      } = await import('../../pki/index.ts');
       if (opts.signer !== undefined && !PARTY_ID_PATTERN.test(opts.signer)) throw new CliError(`--signer must be a party id CC:AGENCY, got "${opts.signer}"`, EXIT.USAGE);
       const bytes = readFileSync(file);
       try {
@@ -43,7 +44,7 @@ export function register(program: Command): void {
         const named = opts.cert ? readCertificates(readFileSync(opts.cert))[0]! : hints.certificates[0];
         if (!named) throw new CliError('invalid: the document names no signer certificate (KeyInfo/x5c); pass --cert', EXIT.FAILURE);
         const leaf = opts.trust
-          ? await checkChain(named, anchorsIn(opts.trust), hints.certificates)
+          ? await checkChain(named, await anchorsIn(opts.trust), hints.certificates)
           : parseCertificate(named);
         const r = await verifyDocumentBytes(bytes, trustedKeyFromCertificate(leaf.der), opts.signer ? { expectedSigner: opts.signer } : { anyTrustedParty: true });
         const who = r.signer.party?.id ?? 'a certificate that names no party';

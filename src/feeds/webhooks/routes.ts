@@ -80,10 +80,10 @@ export async function webhookRoutes(app: FastifyInstance, opts: { subscriptions:
 
   app.delete<{ Params: { id: string } }>('/v1/subscriptions/:id', {
     config: feedAccess,
-    schema: { tags, description: AUTH, summary: 'Remove a subscription (pending deliveries are dropped)', params: idParams, response: { 204: { description: 'removed', type: 'null' }, ...errors } },
-  }, async (request, reply) => {
+    schema: { tags, description: AUTH, summary: 'Remove a subscription (pending deliveries are dropped)', params: idParams, response: { 200: { description: 'removed', type: 'object', required: ['removed'], properties: { removed: subIdSchema }, examples: [{ removed: subExample.id }] }, ...errors } },
+  }, async (request) => {
     await subscriptions.remove(request.party!.id, request.params.id, request.party!.id);
-    return reply.code(204).send();
+    return { removed: request.params.id };
   });
 
   app.post<{ Params: { id: string }; Body: { overlapHours?: number } | undefined }>('/v1/subscriptions/:id/rotate-secret', {

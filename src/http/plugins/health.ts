@@ -50,13 +50,22 @@ async function health(app: FastifyInstance, opts: { checkTimeoutMs?: number } = 
     config: { access: access.public },
     schema: {
       tags: ['operations'], summary: 'Liveness: the process is up',
-      response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } },
+      response: { 200: { description: 'The process is up (says nothing about the database or keys: see /ready)', type: 'object', properties: { status: { type: 'string', enum: ['ok'] } }, examples: [{ status: 'ok' }] } },
     },
   }, async () => ({ status: 'ok' as const }));
 
   app.get('/ready', {
     config: { access: access.public },
-    schema: { tags: ['operations'], summary: 'Readiness: database, signing key, trust store', response: { 200: checkResult, 503: problemSchema } },
+    schema: {
+      tags: ['operations'], summary: 'Readiness: database, signing key, trust store',
+      response: {
+        200: {
+          ...checkResult, description: 'Every readiness check passes',
+          examples: [{ status: 'ready', checks: { database: 'ok', 'signing-key': 'ok', 'warm-up': 'ok', audit: 'ok' } }],
+        },
+        503: { ...problemSchema, description: 'Not ready: `errors[]` names each failing check (database, signing-key, warm-up, …)' },
+      },
+    },
   }, async (request, reply) => {
     const results: Record<string, string> = {};
     const failures: Array<{ code: string; message: string; path: string }> = [];

@@ -70,7 +70,22 @@ async function metrics(app: FastifyInstance, opts: { db: Database }): Promise<vo
 
   app.get('/metrics', {
     config: { access: access.public },
-    schema: { tags: ['operations'], summary: 'Prometheus metrics', response: { 200: { type: 'string' } } },
+    schema: {
+      tags: ['operations'], summary: 'Prometheus metrics',
+      response: {
+        200: {
+          description: 'The metrics in the Prometheus text exposition format (version 0.0.4)',
+          content: {
+            'text/plain': {
+              schema: {
+                type: 'string',
+                examples: ['# HELP bxg_db_up Whether the database answers (1) or is known to be unavailable (0)\n# TYPE bxg_db_up gauge\nbxg_db_up 1\n'],
+              },
+            },
+          },
+        },
+      },
+    },
   }, async (_request, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/index.ts';
 import type { Database } from '../../db/index.ts';
 import {
-  adminRoutes, loadSigner, partyFiles, seedDevTrust, toPem, TrustStore, type DevPkiResult, type Signer,
+  adminRoutes, issuedByDevelopmentCa, loadSigner, partyFiles, seedDevTrust, toPem, TrustStore, type DevPkiResult, type Signer,
 } from '../../pki/index.ts';
 import { access } from '../access.ts';
 import { problemSchema } from '../../errors/index.ts';
@@ -65,16 +65,32 @@ async function pki(app: FastifyInstance, opts: PkiPluginOptions): Promise<void> 
     // The file names are for the operator's log; /ready is anonymous and must not show them.
     const { keyPath, certPath } = partyFiles(config.certsDir, config.partyId);
     app.log.warn({ keyPath, certPath }, "the gateway's signing key or certificate is missing: not ready until one is installed");
+  } else if (issuedByDevelopmentCa(signer.certificate)) {
+    // By what is in use: a development key in any CERTS_DIR, not only the default one.
+    app.log.warn({ keyId: signer.keyId, certsDir: config.certsDir },
+      `insecure default: CERTS_DIR: the gateway's certificate is issued by the development CA (bxg pki init: a self-generated CA whose key lies on this disk); never in production`);
+  }
+  /** Can the gateway sign evidence now? Expired, not yet valid, revoked, of another party, or not allowed to sign receipts (documents) and responses (requests): the trust store says so. */
+  const checkSigner = async (key: Signer) => {
+    for (const purpose of ['document', 'request'] as const) {
+      await trust.resolveSigner({ keyId: key.keyId, expectedSigner: config.partyId, at: new Date(), purpose });
+    }
+  };
+  if (signer) {
+    // Said at start, not only through /ready: a key the trust store does not vouch for means no evidence.
+    try {
+      await checkSigner(signer);
+    } catch (e) {
+      app.log.warn({ keyId: signer.keyId, reason: (e as Error).message },
+        `the gateway's signing key ${signer.keyId} is not usable: ${(e as Error).message}; not ready until that is fixed`);
+    }
   }
   app.addReadinessCheck('signing-key', async () => {
     if (!signer) {
       throw new Error("the gateway's signing key is missing; run `bxg pki init` or install one (the log names the files)");
     }
-    // Expired, not yet valid, revoked, of another party, or not allowed to sign receipts (documents)
-    // and responses (requests): the trust store says so, and evidence stops (fail closed).
-    for (const purpose of ['document', 'request'] as const) {
-      await trust.resolveSigner({ keyId: signer.keyId, expectedSigner: config.partyId, at: new Date(), purpose });
-    }
+    // Evidence stops while the key is not usable (fail closed).
+    await checkSigner(signer);
   });
 
   await app.register(accessControl, { trust, db, config, responseSigner: signer });
@@ -90,6 +106,15 @@ async function pki(app: FastifyInstance, opts: PkiPluginOptions): Promise<void> 
         + 'rotation, so partners can fetch it before it is used. See docs/signed-requests.md.',
       response: {
         200: {
+          description: "This gateway's party id and its active signing certificates, the one in use first",
+          examples: [{
+            partyId: 'KR:KCS',
+            certificates: [{
+              keyId: '9kjy1C8gQ2vX7mN4pR6tB3wE5yH0aL2sD8fK1jZ4uV0', use: 'current', subject: 'C=KR, CN=Korea Customs Service',
+              issuer: 'C=KR, O=Border Exchange Gateway (development), CN=bxg Development Root CA', keyType: 'ec',
+              notBefore: '2025-01-01T00:00:00.000Z', notAfter: '2027-01-01T00:00:00.000Z', pem: '-----BEGIN CERTIFICATE-----\nMIIB…\n-----END CERTIFICATE-----\n',
+            }],
+          }],
           type: 'object', required: ['partyId', 'certificates'],
           properties: {
             partyId: { type: 'string' },

@@ -5,3 +5,4 @@
  */
 export { initDevPki, partyFileStem, partyFiles, partySpec, GATEWAY_PARTY_ID, DEV_PARTIES, DEV_P12_PASSWORD, CA_SUBJECT,
   type DevPkiOptions, type DevPkiResult, type DevPartyFiles } from './dev-pki.ts';
+export { issuedByDevelopmentCa } from './detect.ts';

@@ -5,6 +5,6 @@
  */
 export { parseJsonDocument, signDocumentBytes, verifyDocumentBytes, documentSignerHints, checkChain,
   type DocumentForm, type DocumentVerifyResult } from './signature.ts';
-export { xmlTrustResolver, jwsTrustResolver, trustedKeyOf, type DocumentTrustOptions } from './trust.ts';
+export { xmlTrustResolver, jwsTrustResolver, trustedKeyOf, currentCertificateKeyId, type DocumentTrustOptions } from './trust.ts';
 export { createReceipt, verifyReceipt, receivedDigest, type Receipt, type ReceiptInput, type ReceiptError, type ReceiptVerdict,
   type ReceiptVerifyOptions, type VerifiedReceipt } from './receipt.ts';

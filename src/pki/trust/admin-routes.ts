@@ -49,6 +49,20 @@ const partyDetails = {
   required: [...party.required, 'certificates', 'authorities'],
 } as const;
 
+// Examples for the OpenAPI document (the shapes the routes answer with).
+const certificateExample = {
+  keyId: 'p8oT3Lq2GZkVQm9yX5rB1nJ7cW4dE6fH0aS2uK8tY1M', partyId: 'VN:GDVC', subject: 'C=VN, CN=General Department of Vietnam Customs',
+  issuer: 'C=KR, O=Border Exchange Gateway (development), CN=bxg Development Root CA', serial: '5A1F03C2',
+  notBefore: '2025-01-01T00:00:00.000Z', notAfter: '2027-01-01T00:00:00.000Z', keyType: 'ec', keyBits: 256, status: 'active',
+};
+const partyExample = { id: 'VN:GDVC', name: 'General Department of Vietnam Customs', kind: 'partner-customs', roles: [], createdAt: '2025-01-01T00:00:00.000Z' };
+const partyDetailsExample = {
+  ...partyExample, certificates: [certificateExample],
+  authorities: [{ keyId: 'Zx3kq0b1mYt5R8vN2cW7dE4fH6aS9uK1tY3M5pL0oQ8', anchor: true, subject: 'C=KR, O=Border Exchange Gateway (development), CN=bxg Development Root CA', notBefore: '2025-01-01T00:00:00.000Z', notAfter: '2035-01-01T00:00:00.000Z' }],
+};
+/** A success response: its schema with a description and an example (OpenAPI). */
+const ok = <T extends object>(schema: T, description: string, example: unknown) => ({ ...schema, description, examples: [example] });
+
 const errors = { 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 413: problem, 415: problem, 422: problem, 429: problem } as const;
 // Who may call: a signed call by a party with role admin (the app's access control enforces `config.access`).
 const signedAdmin = { access: { kind: 'signed', roles: ['admin'] } } as const;
@@ -80,7 +94,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions
             caCertificates: { type: 'array', maxItems: 16, items: { type: 'string', minLength: 1, maxLength: PEM_MAX } },
           },
         },
-        response: { 201: partyDetails, ...errors },
+        response: { 201: ok(partyDetails, 'The party as registered, with its certificates and CA certificates', partyDetailsExample), ...errors },
       },
     },
     async (request, reply) => reply.code(201).send(await trust.registerParty(request.body, { actor: request.party?.id })),
@@ -90,7 +104,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions
     config: signedAdmin,
     schema: {
       tags, description: SIGNED, summary: 'List registered parties',
-      response: { 200: { type: 'object', properties: { parties: { type: 'array', items: party } }, required: ['parties'] }, ...errors },
+      response: { 200: ok({ type: 'object', properties: { parties: { type: 'array', items: party } }, required: ['parties'] }, 'Every registered party', { parties: [partyExample] }), ...errors },
     },
   }, async () => ({ parties: await trust.listParties() }));
 
@@ -99,7 +113,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions
     schema: {
       tags, description: SIGNED, summary: 'A party with its certificates and CA certificates',
       params: { type: 'object', properties: { id: partyIdSchema }, required: ['id'] },
-      response: { 200: partyDetails, ...errors },
+      response: { 200: ok(partyDetails, 'The party with its certificates and CA certificates', partyDetailsExample), ...errors },
     },
   }, async (request) => {
     const found = await trust.getParty(request.params.id);
@@ -113,7 +127,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions
       tags, description: SIGNED, summary: 'Add a certificate to a party (key rotation with overlap)',
       params: { type: 'object', properties: { id: partyIdSchema }, required: ['id'] },
       body: { type: 'object', additionalProperties: false, required: ['certificate'], properties: { certificate: { type: 'string', minLength: 1, maxLength: PEM_MAX } } },
-      response: { 201: certificate, ...errors },
+      response: { 201: ok(certificate, 'The certificate as registered', certificateExample), ...errors },
     },
   }, async (request, reply) => reply.code(201).send(await trust.addCertificate(request.params.id, request.body.certificate, { actor: request.party?.id })));
 
@@ -123,7 +137,7 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions
       tags, description: SIGNED, summary: 'Revoke a registered certificate now (body: {} or { reason })',
       params: { type: 'object', properties: { keyId: keyIdSchema }, required: ['keyId'] },
       body: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 100 } } },
-      response: { 200: certificate, ...errors },
+      response: { 200: ok(certificate, 'The certificate, now revoked', { ...certificateExample, status: 'revoked', revokedAt: '2025-06-01T08:00:00.000Z', revocationReason: 'keyCompromise' }), ...errors },
     },
   }, async (request) => trust.revokeCertificate(request.params.keyId, request.body?.reason, { actor: request.party?.id }));
 
@@ -133,13 +147,16 @@ export async function adminRoutes(app: FastifyInstance, opts: AdminRoutesOptions
       tags, description: SIGNED, summary: 'Import a CRL (PEM or base64 DER) issued by a CA in the trust store',
       body: { type: 'object', additionalProperties: false, required: ['crl'], properties: { crl: { type: 'string', minLength: 1, maxLength: 16 * 1024 * 1024 } } },
       response: {
-        200: {
+        200: ok({
           type: 'object',
           properties: {
             issuerKeyId: { type: 'string' }, issuer: { type: 'string' }, thisUpdate: dateTime, nextUpdate: dateTime,
             revokedSerials: { type: 'integer' }, newlyRevoked: { type: 'array', items: { type: 'string' } },
           },
-        },
+        }, 'The CRL was imported: its issuer, dates and the registered certificates it newly revokes', {
+          issuerKeyId: 'Zx3kq0b1mYt5R8vN2cW7dE4fH6aS9uK1tY3M5pL0oQ8', issuer: 'C=KR, O=Border Exchange Gateway (development), CN=bxg Development Root CA',
+          thisUpdate: '2025-06-01T00:00:00.000Z', nextUpdate: '2025-06-08T00:00:00.000Z', revokedSerials: 3, newlyRevoked: ['p8oT3Lq2GZkVQm9yX5rB1nJ7cW4dE6fH0aS2uK8tY1M'],
+        }),
         ...errors,
       },
     },

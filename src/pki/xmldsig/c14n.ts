@@ -1,5 +1,5 @@
 import type { XmlDocument, XmlElement } from 'libxml2-wasm';
-import { exclusiveC14n, exclusiveC14nOfChild, exclusiveC14nSubtreeSlow, exclusiveC14nWithoutSlow, type Canonical } from '../../xml/index.ts';
+import { exclusiveC14n, exclusiveC14nOfChild, exclusiveC14nOfElement, exclusiveC14nSubtreeSlow, exclusiveC14nWithoutSlow, type Canonical } from '../../xml/index.ts';
 import { DSIG_NS } from './profile.ts';
 
 /*
@@ -16,6 +16,15 @@ export type { Canonical };
  */
 export function canonicalWithout(doc: XmlDocument, signature: XmlElement | null, hash: string | null, keepBytes = false): Canonical {
   return exclusiveC14n(doc, signature, hash, keepBytes);
+}
+
+/**
+ * Exclusive c14n (no comments) of `element` standing alone, without `signature` (its last
+ * child): what an enveloped `URI=""` signature of a standalone document covers once that
+ * document is carried inside another.
+ */
+export function canonicalElementWithout(doc: XmlDocument, element: XmlElement, signature: XmlElement, hash: string | null, keepBytes = false): Canonical {
+  return exclusiveC14nOfElement(doc, element, signature, hash, keepBytes);
 }
 
 /**

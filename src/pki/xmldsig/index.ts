@@ -4,8 +4,8 @@
  * @module pki/xmldsig
  */
 export { signXml, xmlAlgorithmFor, type XmlSignOptions } from './sign.ts';
-export { verifyXmlSignature, verifyXmlSignatureSync, parseXmlSignature, verifyParsedXmlSignature,
+export { verifyXmlSignature, verifyXmlSignatureSync, verifyXmlElementSignature, parseXmlSignature, verifyParsedXmlSignature,
   type XmlSignatureInfo, type XmlVerifyResult, type XmlVerifyOptions, type TrustedKey, type TrustedKeyResolver,
   type ParsedXmlSignature } from './verify.ts';
 export { DSIG_NS, type XmlDigest } from './profile.ts';
-export { canonicalSignedInfo, canonicalWithout, canonicalSubtreeSlow, canonicalWithoutSlow } from './c14n.ts';
+export { canonicalSignedInfo, canonicalWithout, canonicalElementWithout, canonicalSubtreeSlow, canonicalWithoutSlow } from './c14n.ts';

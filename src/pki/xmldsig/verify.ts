@@ -6,7 +6,7 @@ import {
   ALGORITHM_PARAMS, checkExpectation, checkSigner, keyInput, keyMisfit,
   type SignatureAlgorithm, type SignerExpectation, type SignerIdentity, type TrustedKey,
 } from '../keys/index.ts';
-import { canonicalSignedInfo, canonicalWithout } from './c14n.ts';
+import { canonicalElementWithout, canonicalSignedInfo, canonicalWithout } from './c14n.ts';
 import { DIGEST_METHODS, DSIG_NS, ENVELOPED, EXC_C14N, SIGNATURE_METHODS, type XmlDigest } from './profile.ts';
 
 /** What the signature says about itself, before any trust decision. */
@@ -30,10 +30,11 @@ export interface XmlVerifyResult extends XmlSignatureInfo {
   /** The KeyInfo certificate that matched the trusted one, if KeyInfo carried certificates. */
   keyInfoCertificate?: Buffer;
   /**
-   * What the signature covers: always the whole document minus its Signature (`URI=""`).
-   * Callers read the document they passed in; no other element can be "the signed one".
+   * What the signature covers: the whole document minus its Signature (`URI=""`), or — verified
+   * with {@link verifyXmlElementSignature} — the one element the caller named, standing alone.
+   * Callers read what they passed in; no other element can be "the signed one".
    */
-  covers: 'document';
+  covers: 'document' | 'element';
   /** The canonical bytes that were digested, when `keepCanonical` was asked for. */
   canonical?: Buffer;
   /** Who signed: the trusted key's party and its certificate's key id. */
@@ -99,15 +100,18 @@ function base64(el: XmlElement, what: string): Buffer {
  * Find and check the document's one Signature against the profile, without any cryptography.
  * @throws DocumentSignatureError naming what is outside the profile.
  */
-export function parseXmlSignature(doc: XmlDocument): ParsedXmlSignature {
+export function parseXmlSignature(doc: XmlDocument, element?: XmlElement): ParsedXmlSignature {
+  // One Signature in the whole parsed document, wherever the signed element sits: a second one
+  // anywhere (e.g. in an envelope around it) is refused rather than guessed about.
   const all = doc.find(ALL_SIGNATURES);
   if (all.length === 0) refuse('missing', 'the document has no Signature');
   if (all.length > 1) refuse('multiple', `the document has ${all.length} Signature elements; exactly one is allowed`);
   const signature = all[0] as XmlElement;
-  const root = doc.root;
-  if (!signature.parent?.isSameNode(root)) refuse('placement', 'the Signature must be a child of the document element');
+  const apex = element ?? doc.root;
+  const what = element && !element.isSameNode(doc.root) ? `the signed element <${element.name}>` : 'the document element';
+  if (!signature.parent?.isSameNode(apex)) refuse('placement', `the Signature must be a child of ${what}`);
   for (let n = signature.next; n; n = n.next) {
-    if (!(n instanceof XmlText) || /[^ \t\r\n]/.test(n.content)) refuse('placement', 'the Signature must be the last child of the document element');
+    if (!(n instanceof XmlText) || /[^ \t\r\n]/.test(n.content)) refuse('placement', `the Signature must be the last child of ${what}`);
   }
 
   const parts = dsChildren(signature, 'Signature');
@@ -178,11 +182,13 @@ function matchKeyInfo(certs: Buffer[], trusted: TrustedKey): Buffer | undefined 
  * @throws DocumentSignatureError (profile, digest, signature), UntrustedCertificateError (key,
  *   KeyInfo) or SignerMismatchError (the key's party is not the expected signer).
  */
-export function verifyParsedXmlSignature(doc: XmlDocument, parsed: ParsedXmlSignature, trusted: TrustedKey, options: XmlVerifyOptions): XmlVerifyResult {
+export function verifyParsedXmlSignature(doc: XmlDocument, parsed: ParsedXmlSignature, trusted: TrustedKey, options: XmlVerifyOptions, element?: XmlElement): XmlVerifyResult {
   checkExpectation(options);
   const keyInfoCertificate = matchKeyInfo(parsed.keyInfoCertificates, trusted);
   checkKey(trusted.publicKey, parsed.signatureAlgorithm);
-  const { digest, bytes } = canonicalWithout(doc, parsed.signature, parsed.digestAlgorithm, options.keepCanonical);
+  const { digest, bytes } = element
+    ? canonicalElementWithout(doc, element, parsed.signature, parsed.digestAlgorithm, options.keepCanonical)
+    : canonicalWithout(doc, parsed.signature, parsed.digestAlgorithm, options.keepCanonical);
   if (!digest!.equals(parsed.digestValue)) refuse('digest', 'the document does not match the signed digest (it was changed after signing)');
   const signedInfo = canonicalSignedInfo(doc, parsed.signature, parsed.signedInfo);
   const alg = parsed.signatureAlgorithm;
@@ -197,7 +203,7 @@ export function verifyParsedXmlSignature(doc: XmlDocument, parsed: ParsedXmlSign
   const signer = checkSigner(trusted, options);
   return {
     signatureAlgorithm: alg, digestAlgorithm: parsed.digestAlgorithm, keyInfoCertificates: parsed.keyInfoCertificates,
-    keyInfoCertificate, covers: 'document', ...(bytes ? { canonical: bytes } : {}), signer,
+    keyInfoCertificate, covers: element ? 'element' : 'document', ...(bytes ? { canonical: bytes } : {}), signer,
   };
 }
 
@@ -222,4 +228,26 @@ export async function verifyXmlSignature(doc: XmlDocument, resolve: TrustedKeyRe
 /** Synchronous verification with a known trusted key (hot path; same checks as {@link verifyXmlSignature}). */
 export function verifyXmlSignatureSync(doc: XmlDocument, trusted: TrustedKey, options: XmlVerifyOptions): XmlVerifyResult {
   return verifyParsedXmlSignature(doc, parseXmlSignature(doc), trusted, options);
+}
+
+/**
+ * Verify the enveloped XMLDSig of one element of a parsed document that is not (necessarily)
+ * its root: a document signed by its author as a standalone document, now carried inside
+ * another (an exchange envelope's `/Envelope/Document/*`). The Signature must be the last child
+ * of `element` and the only one in the whole document; the digest is over the exclusive c14n of
+ * `element` standing alone without it, which equals the standalone document's (design.md §2).
+ * Keys and expectations as {@link verifyXmlSignature}.
+ * @throws DocumentSignatureError, UntrustedCertificateError or SignerMismatchError with the reason.
+ */
+export async function verifyXmlElementSignature(
+  doc: XmlDocument, element: XmlElement, resolve: TrustedKeyResolver | TrustedKey, options: XmlVerifyOptions,
+): Promise<XmlVerifyResult> {
+  const expectation = checkExpectation(options);
+  const parsed = parseXmlSignature(doc, element);
+  const trusted = typeof resolve === 'function'
+    ? await resolve({ signatureAlgorithm: parsed.signatureAlgorithm, digestAlgorithm: parsed.digestAlgorithm, keyInfoCertificates: parsed.keyInfoCertificates }, expectation)
+    : resolve;
+  // The caller owns `doc` and keeps it alive across the await (src/xml refuses a disposed one);
+  // the Signature is read again as it is now.
+  return verifyParsedXmlSignature(doc, parseXmlSignature(doc, element), trusted, options, element);
 }
