@@ -10,6 +10,8 @@ import { register as registerSign } from './commands/sign.ts';
 import { register as registerVerify } from './commands/verify.ts';
 import { register as registerPartners } from './commands/partners.ts';
 import { register as registerAudit } from './commands/audit.ts';
+import { register as registerTokens } from './commands/tokens.ts';
+import { register as registerSubscriptions } from './commands/subscriptions.ts';
 import { register as registerEvidence } from './commands/evidence.ts';
 import { register as registerOutbox } from './commands/outbox.ts';
 import { register as registerRequest } from './commands/request.ts';
@@ -36,6 +38,8 @@ const commands: Array<(program: Command) => void> = [
   registerVerify,
   registerPartners,
   registerAudit,
+  registerTokens,
+  registerSubscriptions,
   registerEvidence,
   registerOutbox,
   registerRequest,

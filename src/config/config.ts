@@ -70,6 +70,14 @@ export interface Config {
   outboxCircuitOpenMs: number;
   /** Longest partner Retry-After honoured, in milliseconds. */
   outboxRetryAfterMaxMs: number;
+  /** Feed streams send a heartbeat this often (and re-check the caller's token), in seconds. */
+  feedHeartbeatSeconds: number;
+  /** Webhook URLs may reach loopback, link-local and private addresses (SSRF guard off). */
+  webhookAllowPrivate: boolean;
+  /** First retry delay of a failed webhook delivery, in milliseconds (doubling, at most an hour). */
+  webhookRetryBaseMs: number;
+  /** Failed webhook attempts in a row that disable a subscription. */
+  webhookDisableAfter: number;
   /** Directory of exchange agreement files applied at start (unset: none). */
   agreementsDir?: string;
 }

@@ -147,6 +147,22 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'OUTBOX_CIRCUIT_FAILURES', key: 'outboxCircuitFailures', description: "Consecutive delivery failures that open a partner's circuit", default: '5', parse: int(1, 1000) },
   { name: 'OUTBOX_CIRCUIT_OPEN_MS', key: 'outboxCircuitOpenMs', description: 'How long an open circuit waits before one probe delivery', default: '30000', parse: int(10, 86400000) },
   { name: 'OUTBOX_RETRY_AFTER_MAX_MS', key: 'outboxRetryAfterMaxMs', description: "Longest partner Retry-After honoured", default: '3600000', parse: int(0, 604800000) },
+  {
+    name: 'FEED_HEARTBEAT_SECONDS', key: 'feedHeartbeatSeconds', default: '15', parse: int(1, 3600),
+    description: 'Feed streams (SSE) send a heartbeat comment this often, and re-check the caller\'s token',
+  },
+  {
+    name: 'WEBHOOK_ALLOW_PRIVATE', key: 'webhookAllowPrivate', default: 'false', parse: bool,
+    description: 'Let webhook URLs reach loopback, link-local and private addresses (SSRF guard off: development and closed networks only)',
+  },
+  {
+    name: 'WEBHOOK_RETRY_BASE_MS', key: 'webhookRetryBaseMs', default: '5000', parse: int(10, 3_600_000),
+    description: 'A failed webhook delivery is retried after about this long, then twice as long each time (at most an hour)',
+  },
+  {
+    name: 'WEBHOOK_DISABLE_AFTER', key: 'webhookDisableAfter', default: '50', parse: int(1, 1_000_000),
+    description: 'This many failed webhook attempts in a row disable the subscription (audit entry, visible on the subscription)',
+  },
 ];
 
 /** Logged at every start on the embedded database. */

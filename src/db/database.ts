@@ -46,6 +46,13 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Reachability, watched in the background (always up for the embedded database unless its lock is lost). */
   readonly availability: DatabaseAvailability;
+  /**
+   * Call `onNotify` with the payload of each `NOTIFY` on `channel` (delivered after the sending
+   * transaction commits, never for one rolled back), and with `''` after a lost listening
+   * connection is back (a notification may have been missed meanwhile: re-read the source).
+   * `channel` is a lower-case identifier. Resolves once listening, with the function that stops.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** Pool state (PGlite reports a single connection). */
   poolStats(): PoolStats;
   /** Close every connection; later queries fail. */

@@ -3,6 +3,7 @@ import { DatabaseUnavailableError } from '../errors/index.ts';
 import { AvailabilityMonitor } from './availability.ts';
 import type { Database, DbLogger, Queryable, QueryResult } from './database.ts';
 import { isConnectionError, mapDatabaseError } from './sqlstate.ts';
+import { checkChannel, Listeners } from './listen.ts';
 
 /** Default of DB_CONNECT_TIMEOUT_MS: a new connection (or a free pool slot) within this, or 503. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -141,9 +142,70 @@ export function createPgDatabase(options: PgOptions): Database {
     }
   }
 
+  // LISTEN needs a connection of its own (a pooled one goes back to the pool): one client for
+  // every channel, opened on the first listen, re-opened after a loss (then every listener is
+  // woken with '', since notifications sent meanwhile are gone).
+  const listeners = new Listeners();
+  let listenClient: Promise<pg.Client> | undefined;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  const openListener = (): Promise<pg.Client> => {
+    const c = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, options: serverOptions });
+    const opened = (async () => {
+      await c.connect();
+      // The listening connection never keeps the process alive on its own.
+      (c as unknown as { connection?: { stream?: { unref?(): void } } }).connection?.stream?.unref?.();
+      c.on('notification', (n) => listeners.emit(n.channel, n.payload ?? ''));
+      for (const channel of listeners.byChannel.keys()) await c.query(`LISTEN ${checkChannel(channel)}`);
+      return c;
+    })();
+    const lost = (err?: Error) => {
+      if (listenClient !== opened) return;
+      listenClient = undefined;
+      destroyConnection(c);
+      if (closed) return;
+      log?.debug({ reason: err?.message }, 'database listening connection lost; re-opening');
+      reconnectTimer = setTimeout(() => {
+        reconnectTimer = undefined;
+        if (closed || listenClient || listeners.byChannel.size === 0) return;
+        listenClient = openListener();
+        listenClient.then(() => listeners.wakeAll(), () => {});
+      }, 1_000);
+      reconnectTimer.unref();
+    };
+    c.on('error', lost);
+    c.on('end', () => lost());
+    opened.catch((e: Error) => lost(e));
+    return opened;
+  };
+
   return {
     kind: 'postgres',
     availability: monitor,
+    async listen(channel, onNotify) {
+      checkChannel(channel);
+      refuseWhileDown();
+      const first = listeners.add(channel, onNotify);
+      try {
+        if (!listenClient) {
+          listenClient = openListener();
+          // Listening on every channel already happens as part of opening.
+          await listenClient;
+        } else if (first) {
+          await (await listenClient).query(`LISTEN ${channel}`);
+        }
+      } catch (e) {
+        listeners.remove(channel, onNotify);
+        throw failed(e);
+      }
+      return async () => {
+        if (!listeners.remove(channel, onNotify) || !listenClient) return;
+        try {
+          await (await listenClient).query(`UNLISTEN ${channel}`);
+        } catch {
+          // The connection is gone: so is the LISTEN.
+        }
+      };
+    },
     async query(sql, params) {
       refuseWhileDown();
       return run(pool, sql, params);
@@ -195,6 +257,10 @@ export function createPgDatabase(options: PgOptions): Database {
       closed = true;
       monitor.stop();
       dropProbeClient();
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      const listening = listenClient;
+      listenClient = undefined;
+      if (listening) await listening.then((c) => c.end(), () => {}).catch(() => {});
       await pool.end();
     },
   };

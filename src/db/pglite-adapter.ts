@@ -7,6 +7,7 @@ import { lockDataDir, type LockOptions } from './data-dir-lock.ts';
 import { readPgliteTemplate } from './pglite-template.ts';
 import type { Database, DatabaseAvailability, DbLogger, QueryResult } from './database.ts';
 import { mapDatabaseError } from './sqlstate.ts';
+import { checkChannel } from './listen.ts';
 
 /** Options of the embedded adapter. */
 export interface PgliteOptions {
@@ -88,6 +89,18 @@ export async function createPgliteDatabase(options: PgliteOptions): Promise<Data
     async exec(sql) {
       guard();
       return exec(db, sql);
+    },
+    async listen(channel, onNotify) {
+      checkChannel(channel);
+      guard();
+      // PGlite delivers a NOTIFY after its transaction commits, as PostgreSQL does.
+      const stop = await db.listen(channel, onNotify);
+      let stopped = false;
+      return async () => {
+        if (stopped || closed) return;
+        stopped = true;
+        await stop().catch(() => {});
+      };
     },
     async transaction(fn) {
       guard();

@@ -25,6 +25,8 @@ export class JsonForbiddenConstructError extends define('BXG_JSON_FORBIDDEN', 40
 export class UnauthenticatedError extends define('BXG_UNAUTHENTICATED', 401, 'Authentication required') {}
 /** Request signature present but invalid. */
 export class BadSignatureError extends define('BXG_BAD_SIGNATURE', 401, 'Invalid request signature') {}
+/** A feed credential (token, or Basic user and token) was presented but is wrong, revoked or expired. */
+export class BadCredentialsError extends define('BXG_BAD_CREDENTIALS', 401, 'Invalid credentials') {}
 /** Authenticated caller may not do this. */
 export class ForbiddenError extends define('BXG_FORBIDDEN', 403, 'Forbidden') {}
 /** Route or resource does not exist. */
@@ -77,7 +79,7 @@ export class UnknownReceiverError extends define('BXG_UNKNOWN_RECEIVER', 422, 'U
 export const errorClasses: ReadonlyMap<string, typeof GatewayError> = new Map(
   [
     MalformedBodyError, InvalidRequestError, XmlForbiddenConstructError, JsonForbiddenConstructError,
-    UnauthenticatedError, BadSignatureError, ForbiddenError, NotFoundError, MethodNotAllowedError,
+    UnauthenticatedError, BadSignatureError, BadCredentialsError, ForbiddenError, NotFoundError, MethodNotAllowedError,
     RequestTimeoutError, ConflictError, PayloadTooLargeError, UriTooLongError, UnsupportedMediaTypeError, HeadersTooLargeError,
     UnknownDocumentTypeError,
     DocumentSignatureError, UntrustedCertificateError, SignerMismatchError, RateLimitedError, InternalError,

@@ -1,14 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { PARTY_KINDS, type Party, type PartyKind, type VerifiedRequestSignature } from '../pki/index.ts';
+import { FEED_SCOPES, type FeedScope } from '../feeds/index.ts';
 
 /** Who may call a route. Every route declares one; buildApp refuses a route without. */
 export type RouteAccess =
   | { readonly kind: 'public' }
   /** An RFC 9421 call signed by a registered party that has every role listed and, when given, one of the party kinds. */
-  | { readonly kind: 'signed'; readonly roles?: readonly string[]; readonly partyKinds?: readonly PartyKind[] };
+  | { readonly kind: 'signed'; readonly roles?: readonly string[]; readonly partyKinds?: readonly PartyKind[] }
+  /**
+   * A feed client: a feed token with every scope listed (`Authorization: Bearer`, `Token`, or
+   * HTTP Basic with the party id as user and the token as password), or an RFC 9421 signed call
+   * by a registered party (which needs no token, so no scopes).
+   */
+  | { readonly kind: 'feed'; readonly scopes: readonly FeedScope[] };
 
 /** The kinds of access, for messages and checks. */
-export const ACCESS_KINDS: readonly RouteAccess['kind'][] = ['public', 'signed'];
+export const ACCESS_KINDS: readonly RouteAccess['kind'][] = ['public', 'signed', 'feed'];
 
 /** Options of {@link access}.signed. */
 export interface SignedAccessOptions {
@@ -35,6 +42,10 @@ export const access = {
   },
   /** A signed call by a party with role `admin`. */
   admin: Object.freeze({ kind: 'signed', roles: Object.freeze(['admin']) }) as RouteAccess,
+  /** A feed client with a token holding every one of `scopes`, or a signed call by a registered party. */
+  feed(opts: { scopes: readonly FeedScope[] }): RouteAccess {
+    return Object.freeze({ kind: 'feed', scopes: Object.freeze([...opts.scopes]) });
+  },
 } as const;
 
 declare module 'fastify' {
@@ -57,6 +68,8 @@ declare module 'fastify' {
     signature?: VerifiedRequestSignature;
     /** The body exactly as received (Content-Digest, archive and signatures need the bytes). */
     rawBody?: Buffer;
+    /** The feed token this call presented (routes with `feed` access called with a token). */
+    feedCredential?: { tokenId: string; scopes: readonly FeedScope[] };
   }
 }
 
@@ -90,6 +103,12 @@ export function validRouteAccess(method: string, url: string, declared: unknown)
       && a.partyKinds.every((k) => PARTY_KINDS.includes(k as PartyKind)))) {
       throw new Error(`route ${where}: access partyKinds must be a non-empty list of ${PARTY_KINDS.join(', ')}`);
     }
+  } else if (a.kind === 'feed') {
+    const scopes = (a as { scopes?: unknown }).scopes;
+    if (!(Array.isArray(scopes) && scopes.length > 0 && scopes.every((s) => (FEED_SCOPES as readonly string[]).includes(s)))) {
+      throw new Error(`route ${where}: feed access needs a non-empty list of scopes among ${FEED_SCOPES.join(', ')}`);
+    }
+    if (a.roles !== undefined || a.partyKinds !== undefined) throw new Error(`route ${where}: feed access takes scopes, not roles or party kinds`);
   } else if (a.roles !== undefined || a.partyKinds !== undefined) {
     throw new Error(`route ${where}: public access takes no roles or party kinds`);
   }
@@ -108,5 +127,7 @@ export function describeAccess(a: RouteAccess): string {
       ];
       return `RFC 9421 signed call by a registered party${parts.length ? ` with ${parts.join(', ')}` : ''}`;
     }
+    case 'feed':
+      return `feed token with scope ${a.scopes.join(' and ')} (Authorization: Bearer, Token or Basic), or an RFC 9421 signed call by a registered party`;
   }
 }

@@ -16,6 +16,7 @@ import { openapiPlugin } from './plugins/openapi.ts';
 import { pkiPlugin } from './plugins/pki.ts';
 import { warmupPlugin } from './plugins/warmup.ts';
 import { auditPlugin } from './plugins/audit.ts';
+import { feedsPlugin } from './plugins/feeds.ts';
 import type { DevPkiResult, Signer } from '../pki/index.ts';
 import { outboxPlugin } from '../exchange/outbox/index.ts';
 import { agreementsPlugin, exchangeInbound } from '../exchange/index.ts';
@@ -164,6 +165,7 @@ export async function buildApp(config: Config, deps: AppDependencies = {}): Prom
   await app.register(pkiPlugin, { config, db, signer: deps.signer, devPki: deps.devPki });
   // The audit log: after pki (it signs checkpoints with the gateway's key), before the parts that record.
   await app.register(auditPlugin, { config, db, version: pkg.version });
+  await app.register(feedsPlugin, { config, db });
   // Every schema is compiled here, once; a missing xs:import fails the start.
   const registry = deps.registry ?? loadRegistry();
   await app.register(standardsRoutes, { registry, limits: { maxBytes: config.bodyLimit, maxDepth: config.maxDepth } });

@@ -79,7 +79,7 @@ export function sharedErrorStatuses(method: string, access: RouteAccess | undefi
   if (!access || access.kind === 'public') statuses.add(429);
   else {
     statuses.add(401).add(429);
-    if (access.roles?.length || access.partyKinds?.length) statuses.add(403);
+    if (access.kind === 'feed' || access.roles?.length || access.partyKinds?.length) statuses.add(403);
   }
   if (schema.params || schema.querystring) statuses.add(400);
   if (['POST', 'PUT', 'PATCH'].includes(method)) statuses.add(400).add(413).add(415);
@@ -104,6 +104,11 @@ export function transformRoute({ schema, url, route }: { schema?: Schema; url: s
     s.security = [{ [SIGNATURE_SCHEME]: [] }];
     const who = `Access: ${describeAccess(access)}; the answer is signed by the gateway (RFC 9421). See [signed requests](${SIGNED_REQUESTS_DOC}).`;
     s.description = s.description ? `${s.description}\n\n${who}` : who;
+  } else if (access?.kind === 'feed') {
+    // A feed token (Bearer / Token / Basic, docs/feeds.md) or a signed call.
+    s.security = [{ [FEED_BEARER_SCHEME]: [] }, { [FEED_BASIC_SCHEME]: [] }, { [SIGNATURE_SCHEME]: [] }];
+    const who = `Access: ${describeAccess(access)}. See [feeds](/v1/docs/feeds.md).`;
+    s.description = s.description ? `${s.description}\n\n${who}` : who;
   } else {
     s.security = [];
   }
@@ -115,8 +120,20 @@ export function transformRoute({ schema, url, route }: { schema?: Schema; url: s
   return { schema: s, url: path };
 }
 
-/** The security schemes of the document: RFC 9421 signed calls. */
+/** Names of the feed-token security schemes (docs/feeds.md). */
+export const FEED_BEARER_SCHEME = 'feedToken';
+export const FEED_BASIC_SCHEME = 'feedBasic';
+
+/** The security schemes of the document: RFC 9421 signed calls, feed tokens. */
 export const SECURITY_SCHEMES = {
+  [FEED_BEARER_SCHEME]: {
+    type: 'http' as const, scheme: 'bearer',
+    description: 'A feed token (`bxgf_…`, `bxg tokens issue`) as `Authorization: Bearer` (or `Token`), with the scopes the route needs.',
+  },
+  [FEED_BASIC_SCHEME]: {
+    type: 'http' as const, scheme: 'basic',
+    description: 'HTTP Basic with the party id as user name and a feed token as password.',
+  },
   [SIGNATURE_SCHEME]: {
     type: 'apiKey' as const, in: 'header', name: 'Signature',
     description: 'RFC 9421 HTTP Message Signature by a registered party: `Signature-Input` (covering `@method`, `@target-uri` — '
@@ -133,6 +150,7 @@ export const TAG_DESCRIPTIONS: Record<string, string> = {
   standards: 'The published document standards: catalogue, JSON Schemas and XSDs, examples, conformance kits, and validation of any document',
   pki: "The gateway's own certificates, to verify its signed answers and receipts",
   admin: 'Partner administration (role admin, signed calls): parties, certificates, revocation, CRLs',
+  feeds: 'Feeds for border agencies: feed tokens (admin), live streams (SSE) and webhook subscriptions; see /v1/docs/feeds.md',
   audit: 'The tamper-evident audit log for auditors (role auditor, signed calls): entries and signed checkpoints',
   docs: 'The profiles partners implement (signed requests, document signatures, error codes)',
   agreements: 'Exchange agreements with partners (eDelivery PModes): what may be exchanged, by whom, where to deliver, how to sign and retry; every change a new version',

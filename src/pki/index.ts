@@ -27,3 +27,5 @@ export { verifyRequestHeaders, completeRequestSignature, signatureKeyId, signRes
   type ClientResponse } from './http-signatures/index.ts';
 export { loadIdentifierHasher, IDENTIFIER_HASH_ALGORITHM, IDENTIFIER_KEY_FILE, type IdentifierHasher,
   type IdentifierHasherOptions } from './identifier-hash/index.ts';
+export { newFeedToken, feedTokenId, hashFeedToken, feedTokenMatches, newWebhookSecret, webhookSignature, FEED_TOKEN_PREFIX,
+  type NewFeedToken } from './feed-credentials/index.ts';

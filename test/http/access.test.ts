@@ -38,6 +38,9 @@ describe('default-deny: every route declares its access', () => {
     await expect(createTestApp({}, (app) => {
       app.get('/v1/odd', { config: { access: { kind: 'signed', partyKinds: ['pirate'] } as unknown as RouteAccess } }, async () => ({}));
     })).rejects.toThrow(/partyKinds must be a non-empty list/);
+    await expect(createTestApp({}, (app) => {
+      app.get('/v1/odd', { config: { access: { kind: 'feed', scopes: ['everything'] } as unknown as RouteAccess } }, async () => ({}));
+    })).rejects.toThrow(/feed access needs a non-empty list of scopes among taxii:read, taxii:write, stream, webhooks/);
   }, 120_000);
 
   it('the access builders', () => {
@@ -47,6 +50,8 @@ describe('default-deny: every route declares its access', () => {
     expect(access.admin).toEqual({ kind: 'signed', roles: ['admin'] });
     expect(Object.isFrozen(access.admin)).toBe(true);
     expect(describeAccess(access.admin)).toBe('RFC 9421 signed call by a registered party with role admin');
+    expect(access.feed({ scopes: ['stream'] })).toEqual({ kind: 'feed', scopes: ['stream'] });
+    expect(describeAccess(access.feed({ scopes: ['stream'] }))).toMatch(/^feed token with scope stream \(Authorization: Bearer, Token or Basic\), or an RFC 9421 signed call/);
   });
 });
 
@@ -63,16 +68,19 @@ describe('every non-public route refuses an unsigned call (walked from the route
   it('401 problem+json for each, with nothing of the body read', async () => {
     const guarded = h.app.routeList.filter((r) => r.access.kind !== 'public');
     // The admin API is among them; a new route joins the list by being registered.
-    expect(guarded.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['POST /v1/admin/partners', 'GET /v1/admin/partners']));
+    expect(guarded.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['POST /v1/admin/partners', 'GET /v1/admin/partners', 'GET /v1/feeds/:collection/stream']));
     const parsed = vi.mocked(parseJson).mock.calls.length;
     for (const r of guarded) {
       const hasBody = !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(r.method);
+      // One source address per route: the walk itself must not reach the failed-authentication limit.
       const res = await h.app.inject({
-        method: r.method as 'GET', url: concrete(r.url),
+        method: r.method as 'GET', url: concrete(r.url), remoteAddress: `198.18.${guarded.indexOf(r) >> 8}.${guarded.indexOf(r) & 255}`,
         ...(hasBody ? { headers: { 'content-type': 'application/json' }, payload: '{"not": valid' } : {}),
       });
       expect(res.statusCode, `${r.method} ${r.url}`).toBe(401);
       if (r.method !== 'HEAD') expectProblem(res, 401, 'BXG_UNAUTHENTICATED');
+      // Feed routes challenge the client to present a token (HTTP Basic clients wait for it).
+      if (r.access.kind === 'feed') expect(res.headers['www-authenticate'], `${r.method} ${r.url}`).toMatch(/^Bearer realm="bxg", Basic realm="bxg"/);
     }
     expect(vi.mocked(parseJson).mock.calls.length).toBe(parsed);
   });
@@ -80,8 +88,8 @@ describe('every non-public route refuses an unsigned call (walked from the route
   it('public routes are the ones meant to be public', () => {
     const open = new Set(h.app.routeList.filter((r) => r.access.kind === 'public' && r.method !== 'HEAD' && !r.url.startsWith('/docs')).map((r) => `${r.method} ${r.url}`));
     expect([...open].sort()).toEqual([
-      'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready', 'GET /v1/agreements/schema.json', 'GET /v1/docs/:name',
-      'GET /v1/gateway/certificates', 'GET /v1/schemas/*', 'GET /v1/standards', 'GET /v1/standards/:type/:version',
+      'GET /health', 'GET /metrics', 'GET /openapi.json', 'GET /ready',
+      'GET /v1/agreements/schema.json', 'GET /v1/docs/:name', 'GET /v1/gateway/certificates', 'GET /v1/schemas/*', 'GET /v1/standards', 'GET /v1/standards/:type/:version',
       'GET /v1/standards/:type/:version/:file', 'GET /v1/standards/:type/:version/conformance',
       'GET /v1/standards/:type/:version/examples', 'GET /v1/standards/:type/:version/examples/:name',
       'GET /v1/standards/:type/:version/schema.json', 'GET /v1/standards/:type/:version/schema.xsd', 'POST /v1/validate',

@@ -192,6 +192,10 @@ describe('HTTP app: errors as problem+json', () => {
       'GET /v1/standards/{type}/{version}/{file}',
       'POST /v1/admin/certificates/{keyId}/revoke', 'POST /v1/admin/crls', 'POST /v1/admin/partners',
       'POST /v1/admin/partners/{id}/certificates', 'POST /v1/validate', 'PUT /v1/admin/agreements/{partner}',
+      // feeds (issue 13)
+      'GET /v1/admin/feed-tokens', 'POST /v1/admin/feed-tokens', 'POST /v1/admin/feed-tokens/{id}/revoke', 'GET /v1/feeds/{collection}/stream',
+      'GET /v1/subscriptions', 'GET /v1/subscriptions/{id}', 'DELETE /v1/subscriptions/{id}', 'POST /v1/subscriptions',
+      'POST /v1/subscriptions/{id}/enable', 'POST /v1/subscriptions/{id}/rotate-secret',
       // exchange, inbound (issue 9)
       'GET /v1/messages', 'GET /v1/messages/{id}', 'GET /v1/messages/{id}/evidence', 'GET /v1/messages/{id}/raw', 'GET /v1/messages/{id}/receipt', 'POST /v1/messages',
       // The risk database (issue 12).

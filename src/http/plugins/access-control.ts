@@ -3,7 +3,10 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/index.ts';
 import type { Database } from '../../db/index.ts';
-import { BadSignatureError, ForbiddenError, GatewayError, RateLimitedError, UnauthenticatedError } from '../../errors/index.ts';
+import {
+  BadCredentialsError, BadSignatureError, ForbiddenError, GatewayError, RateLimitedError, UnauthenticatedError,
+} from '../../errors/index.ts';
+import { FeedTokens } from '../../feeds/index.ts';
 import {
   NonceStore, completeRequestSignature, signResponse, signatureKeyId, verifyRequestHeaders,
   type HttpSigner, type PendingRequestSignature, type TrustStore,
@@ -53,6 +56,21 @@ function signatureHeaders(request: FastifyRequest): Record<string, string | stri
     if (lines.length > 1) headers[name] = lines;
   }
   return headers;
+}
+
+/** The challenge of feed routes (RFC 9110 §11.6.1): a token as Bearer, or Basic with party id and token. */
+export const FEED_CHALLENGE = 'Bearer realm="bxg", Basic realm="bxg", charset="UTF-8"';
+
+/** The token (and, for Basic, the user) an Authorization header carries; undefined for another scheme. */
+function presentedToken(header: string): { token: string; user?: string } | undefined {
+  const m = /^(Bearer|Token|Basic)[ \t]+(\S+)[ \t]*$/i.exec(header);
+  if (!m) return undefined;
+  const scheme = m[1]!.toLowerCase();
+  if (scheme !== 'basic') return { token: m[2]! };
+  const decoded = Buffer.from(m[2]!, 'base64').toString('utf8');
+  // A party id has a colon itself (KR:MFDS) and a token none: the password starts after the last one.
+  const colon = decoded.lastIndexOf(':');
+  return colon < 0 ? { token: '' } : { user: decoded.slice(0, colon), token: decoded.slice(colon + 1) };
 }
 
 /** Does the request announce a body (so the signature must cover its Content-Digest)? */
@@ -153,6 +171,50 @@ async function plugin(app: FastifyInstance, opts: AccessControlOptions): Promise
     request.pendingSignature = pending;
   }
 
+  const feedTokens = new FeedTokens(opts.db, opts.trust);
+
+  /**
+   * Feed routes: an RFC 9421 signed call by any registered party, or a feed token with the
+   * route's scopes. No credential at all is a 401 challenge (not counted: HTTP Basic clients
+   * send one first); a wrong, revoked or expired one is a counted failed authentication.
+   */
+  async function verifyFeed(request: FastifyRequest, a: Extract<RouteAccess, { kind: 'feed' }>): Promise<void> {
+    if (request.headers['signature-input'] !== undefined || request.headers.signature !== undefined) {
+      return verifySigned(request, { kind: 'signed' });
+    }
+    const header = request.headers.authorization;
+    const presented = typeof header === 'string' ? presentedToken(header) : undefined;
+    if (!presented) {
+      throw new UnauthenticatedError({
+        detail: 'this feed route needs a feed token (Authorization: Bearer TOKEN, Token TOKEN, or Basic with the party id as user and the token as password) or an RFC 9421 signed call',
+        headers: { 'www-authenticate': FEED_CHALLENGE },
+      });
+    }
+    const claimedId = /^bxgf_[a-z2-9]{12}/.exec(presented.token)?.[0];
+    if (claimedId) keyIdOf.set(request, claimedId);
+    await refuseIfThrottled(request);
+    const result = await counted(request, async () => {
+      const r = await feedTokens.authenticate(presented.token, presented.user);
+      if ('refused' in r) {
+        throw new BadCredentialsError({
+          detail: 'the feed credential is not valid (unknown, revoked or expired)',
+          logDetail: r.refused,
+          headers: { 'www-authenticate': `Bearer realm="bxg", error="invalid_token", Basic realm="bxg", charset="UTF-8"` },
+        });
+      }
+      return r;
+    });
+    const missing = a.scopes.filter((s) => !result.scopes.includes(s));
+    if (missing.length) {
+      throw new ForbiddenError({
+        detail: `the feed token ${result.tokenId} lacks scope ${missing.join(', ')}`,
+        errors: [{ code: 'auth.scope', message: `scope ${missing.join(', ')} required` }],
+      });
+    }
+    request.party = result.party;
+    request.feedCredential = { tokenId: result.tokenId, scopes: result.scopes };
+  }
+
   // Before the body is read: who is calling, from the headers alone.
   // One case per kind of access: a new kind does not compile until it has its case here.
   app.addHook('onRequest', async (request) => {
@@ -167,6 +229,8 @@ async function plugin(app: FastifyInstance, opts: AccessControlOptions): Promise
         return;
       case 'signed':
         return verifySigned(request, a);
+      case 'feed':
+        return verifyFeed(request, a);
       default: {
         const unknown: never = a;
         throw new UnauthenticatedError({ detail: 'this route declares no access', logDetail: `unknown access ${JSON.stringify(unknown)}` });

@@ -8,7 +8,7 @@ import { access, declareScopeAccess } from '../access.ts';
 import { problemResponses, SECURITY_SCHEMES, transformDocument, transformRoute } from '../openapi-document.ts';
 
 /** The documents partners implement, served as published (text/markdown) at /v1/docs/{name}. */
-const PUBLISHED_DOCS = ['signed-requests.md', 'document-signatures.md', 'errors.md', 'audit.md'] as const;
+const PUBLISHED_DOCS = ['signed-requests.md', 'document-signatures.md', 'errors.md', 'audit.md', 'feeds.md'] as const;
 
 /** OpenAPI 3.1 document generated from the route schemas, at /openapi.json; Swagger UI at /docs. */
 async function openapi(app: FastifyInstance, opts: { version: string; publicUrl: string }): Promise<void> {
