@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
-import { migrate, openDatabase } from '../../db/index.ts';
-import { FeedCollections, Subscriptions, type Subscription } from '../../feeds/index.ts';
+// Types only: the feeds part and the database load when a command runs.
+import type { Subscription, Subscriptions } from '../../feeds/index.ts';
 
 /** Open the configured database (migrated) for one command; the actor is this gateway. */
 async function withSubscriptions<T>(fn: (s: Subscriptions, actor: string) => Promise<T>): Promise<T> {
   const { config } = loadConfig();
+  const [{ migrate, openDatabase }, { FeedCollections, Subscriptions: Subs }] = await Promise.all([import('../../db/index.ts'), import('../../feeds/index.ts')]);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 2 });
   try {
     await migrate(db);
     // Listing and removing need no collection: those are registered by the running gateway's parts.
-    return await fn(new Subscriptions(db, new FeedCollections(), config.webhookAllowPrivate), config.partyId);
+    return await fn(new Subs(db, new FeedCollections(), config.webhookAllowPrivate), config.partyId);
   } finally {
     await db.close();
   }

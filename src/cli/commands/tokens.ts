@@ -1,18 +1,21 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
-import { migrate, openDatabase } from '../../db/index.ts';
 import { InvalidRequestError } from '../../errors/index.ts';
-import { FEED_SCOPES, FeedTokens, parseLifetime, type FeedTokenInfo } from '../../feeds/index.ts';
-import { TrustStore } from '../../pki/index.ts';
+// Types and the scope list only: the feeds part, the database and pki load when a command runs.
+import type { FeedTokenInfo, FeedTokens } from '../../feeds/index.ts';
+import { FEED_SCOPES } from '../../feeds/tokens/types.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 
 /** Open the configured database (migrated) for one command; the actor is this gateway. */
 async function withTokens<T>(fn: (tokens: FeedTokens, actor: string) => Promise<T>): Promise<T> {
   const { config } = loadConfig();
+  const [{ migrate, openDatabase }, { FeedTokens: Tokens }, { TrustStore }] = await Promise.all([
+    import('../../db/index.ts'), import('../../feeds/index.ts'), import('../../pki/index.ts'),
+  ]);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 2 });
   try {
     await migrate(db);
-    return await fn(new FeedTokens(db, new TrustStore(db)), config.partyId);
+    return await fn(new Tokens(db, new TrustStore(db)), config.partyId);
   } catch (e) {
     // Bad scopes or lifetimes are usage errors of the command.
     if (e instanceof InvalidRequestError) throw new CliError(e.detail, EXIT.USAGE);
@@ -38,6 +41,7 @@ export function register(program: Command): void {
     .requiredOption('--scope <scopes>', `comma-separated: ${FEED_SCOPES.join(',')}`)
     .option('--expires <lifetime>', 'lifetime: 90d, 12h or 30m (at most 366d)', '90d')
     .action(async (party: string, opts: { scope: string; expires: string }) => {
+      const { parseLifetime } = await import('../../feeds/index.ts');
       const scopes = opts.scope.split(',').map((s) => s.trim()).filter(Boolean);
       const { token, info } = await withTokens((t, actor) => t.issue({ partyId: party, scopes, expiresInSeconds: parseLifetime(opts.expires), actor }));
       console.log(token);

@@ -3,10 +3,9 @@ import { append } from '../../audit/index.ts';
 import { InvalidRequestError, NotFoundError } from '../../errors/index.ts';
 import { feedTokenId, feedTokenMatches, newFeedToken, type Party, type TrustStore } from '../../pki/index.ts';
 
-/** What a feed token may be used for. */
-export const FEED_SCOPES = ['taxii:read', 'taxii:write', 'stream', 'webhooks'] as const;
-/** One of {@link FEED_SCOPES}. */
-export type FeedScope = (typeof FEED_SCOPES)[number];
+import { FEED_SCOPES, type FeedScope } from './types.ts';
+
+export { FEED_SCOPES, type FeedScope };
 
 /** Longest lifetime of a feed token, in days. */
 export const FEED_TOKEN_MAX_DAYS = 366;
