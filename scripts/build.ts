@@ -1,7 +1,7 @@
 /*
  * `npm run build` (and `npm ci` through scripts/prepare.ts, and the Docker image): compile src/
  * to JavaScript in dist/ (tsconfig.build.json: transpile only, `.ts` imports rewritten to `.js`),
- * copy the SQL migrations beside it, and write dist/.stamp last. bin/bxg.js runs dist/ only when
+ * copy every other file under src/ (migrations, JSON schemas) beside it, and write dist/.stamp last. bin/bxg.js runs dist/ only when
  * the stamp is at least as new as everything under src/, so an edited source is never shadowed by
  * stale JavaScript: it falls back to the sources through tsx.
  */
@@ -25,9 +25,19 @@ export function buildDist(): string {
   rmSync(dist, { recursive: true, force: true });
   const r = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tsc failed: ${(r.stdout + r.stderr).trim().split('\n').slice(0, 5).join(' | ')}`);
-  const migrations = join(ROOT, 'src/db/migrations');
-  mkdirSync(join(dist, 'db/migrations'), { recursive: true });
-  for (const f of readdirSync(migrations)) if (f.endsWith('.sql')) copyFileSync(join(migrations, f), join(dist, 'db/migrations', f));
+  // Every file under src/ that is not TypeScript travels with the JavaScript (migrations, the
+  // agreement schema, …): the code reads them relative to its own module.
+  const copyAssets = (dir: string) => {
+    for (const e of readdirSync(join(ROOT, 'src', dir), { withFileTypes: true })) {
+      const rel = join(dir, e.name);
+      if (e.isDirectory()) copyAssets(rel);
+      else if (!e.name.endsWith('.ts')) {
+        mkdirSync(join(dist, dir), { recursive: true });
+        copyFileSync(join(ROOT, 'src', rel), join(dist, rel));
+      }
+    }
+  };
+  copyAssets('');
   writeFileSync(join(dist, '.stamp'), `${new Date().toISOString()}\n`);
   return `compiled src/ to ${dist}`;
 }

@@ -14,10 +14,12 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
+// Sealed entries, then those still pending, in one statement (one snapshot: the sealer may move rows meanwhile).
 const auditActions = async (subject: string) =>
-  (await h.t.db.query<{ action: string; actor: string }>('SELECT action, actor FROM audit_pending WHERE subject = $1 ORDER BY id', [subject])).rows
-    .concat((await h.t.db.query<{ action: string; actor: string }>('SELECT action, actor FROM audit_entries WHERE subject = $1 ORDER BY seq', [subject])).rows)
-    .map((r) => r.action);
+  (await h.t.db.query<{ action: string }>(
+    `SELECT action FROM (SELECT action, 0 AS k, seq AS o FROM audit_entries WHERE subject = $1
+                         UNION ALL SELECT action, 1 AS k, id AS o FROM audit_pending WHERE subject = $1) x ORDER BY k, o`, [subject],
+  )).rows.map((r) => r.action);
 
 describe('risk records', () => {
   it('stores a record from a domestic agency and shows it to another', async () => {
