@@ -6,6 +6,7 @@ import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { append, buildEvidenceBundle, verifyEvidenceBundle, type AuditLog, type EvidenceMessage } from '../../src/audit/index.ts';
 import type { Database } from '../../src/db/index.ts';
+import { buildEnvelope } from '../../src/exchange/index.ts';
 import { createReceipt, createSigner, signJsonDocument, verifyJsonDocument, trustedKeyFromCertificate } from '../../src/pki/index.ts';
 import { createTestPki } from '../support/test-pki.ts';
 import { bxgInProcess } from '../support/cli-in-process.ts';
@@ -29,9 +30,13 @@ beforeAll(async () => {
   log = manualLog(db);
   const author = pki.party('VN:GDVC');
   const doc = signJsonDocument({ documentType: 'eco.status', version: '1.0.0', certificateNumber: 'VN-2026-000042', status: 'valid' }, createSigner(author.key, author.certDer));
-  const bytes = Buffer.from(JSON.stringify({ header: { messageId: randomUUID(), sender: 'VN:GDVC' }, document: doc }));
   const id = randomUUID();
   const messageId = randomUUID();
+  // A real exchange.envelope: \`bxg evidence verify\` also checks the author's signature inside it.
+  const { bytes } = buildEnvelope({
+    messageId, documentType: 'eco.status', version: '1.0.0', sender: 'VN:GDVC', receiver: 'KR:KCS',
+    createdAt: '2026-11-30T07:00:00Z', conversationId: randomUUID(),
+  }, { format: 'json', document: doc });
   const receipt = createReceipt({ messageId, receivedBytes: bytes, verdict: 'ACCEPTED', gateway: 'KR:KCS' }, signer);
   const sha = createHash('sha256').update(bytes).digest('hex');
   await db.transaction(async (tx) => {
@@ -141,6 +146,7 @@ describe('bxg evidence verify', () => {
     expect(ok.out).toMatch(/^evidence intact: message [0-9a-f-]{36} from VN:GDVC to KR:KCS/);
     expect(ok.out).toMatch(/receipt .* ACCEPTED, signed by KR:KCS, acknowledges these bytes/);
     expect(ok.out).toMatch(/audit {5}entry \d+ message\.accepted under signed checkpoint #\d+/);
+    expect(ok.out).toMatch(/document {2}signed by VN:GDVC/);
 
     const files = unzipSync(bundle);
     const receipt = Uint8Array.from(files['receipt.json']!);
@@ -152,5 +158,16 @@ describe('bxg evidence verify', () => {
 
     const usage = await bxgInProcess('evidence', 'verify', file, '--trust', join(dir, 'missing.pem'));
     expect(usage.code).toBe(2);
+  });
+});
+
+describe('bxg evidence export', () => {
+  it('exports an archived message\'s bundle signed by this gateway (exportEvidence), refuses an unknown id (exit 1) and a malformed one (exit 2)', async () => {
+    const { exportEvidence } = await import('../../src/cli/commands/evidence.ts');
+    // The message above is not in this database's archive.
+    await expect(exportEvidence(db, 'KR:KCS', signer, randomUUID())).rejects.toMatchObject({ message: expect.stringMatching(/^no message .* in the archive$/), exitCode: 1 });
+    const usage = await bxgInProcess('evidence', 'export', 'not-a-uuid');
+    expect(usage.code).toBe(2);
+    expect(usage.err).toMatch(/ID must be the message's archive id/);
   });
 });

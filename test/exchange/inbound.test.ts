@@ -270,6 +270,15 @@ describe('POST /v1/messages: accepted', () => {
     if (v.ok) expect(v.entries.map((e) => e.action).sort()).toEqual(['message.accepted', 'receipt.issued']);
   });
 
+  it('bxg evidence export (exportEvidence): the same bundle from the database, verified with the document check', async () => {
+    const { exportEvidence } = await import('../../src/cli/commands/evidence.ts');
+    const { id } = await expectAccepted(signedJsonMessage(gdvc));
+    const { bundle, sender } = await exportEvidence(ta.t.db, 'KR:KCS', ta.app.gatewaySigner!, id);
+    expect(sender).toBe('VN:GDVC');
+    const caDer = Buffer.from(readFileSync(ta.pki.caCertPath, 'utf8').replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
+    expect(await verifyEvidenceBundle(bundle, { anchors: [caDer], verifyDocument: verifyArchivedDocument })).toMatchObject({ ok: true, message: { id }, document: { author: 'VN:GDVC' } });
+  });
+
   it('GET /v1/messages/{id}/evidence: a zip for the sender that verifies offline (document signature included, also JSON and XML without KeyInfo); 404 for others', async () => {
     const caDer = Buffer.from(readFileSync(ta.pki.caCertPath, 'utf8').replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
     for (const body of [signedJsonMessage(gdvc), xmlEnvelope(header(), signXml(ecoXml(), gdvc, { includeCertificate: false }))]) {
