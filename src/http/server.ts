@@ -25,7 +25,14 @@ export async function startServer(
   try {
     url = await app.listen({ port: config.port, host: config.host });
   } catch (e) {
-    await app.close();
+    // A start that failed half-way (a hook at ready) may leave a part whose close waits on
+    // something that never started: bound it, so the cause is always reported and the process ends.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      app.close().catch((closeError: unknown) => app.log.warn({ err: closeError }, 'closing after a failed start')),
+      new Promise<void>((resolve) => { timer = setTimeout(resolve, config.shutdownTimeoutMs); }),
+    ]);
+    clearTimeout(timer);
     throw listenError(e, config);
   }
   let stopping: Promise<void> | undefined;
