@@ -147,15 +147,27 @@ export function createPgDatabase(options: PgOptions): Database {
   // woken with '', since notifications sent meanwhile are gone).
   const listeners = new Listeners();
   let listenClient: Promise<pg.Client> | undefined;
+  // The listening socket is unref'd (it never keeps the process alive by itself), so a statement
+  // on it must hold the process while it waits for the answer: at shutdown nothing else may, and
+  // Node would end with an unsettled promise (exit code 13).
+  const stream = (c: pg.Client) => (c as unknown as { connection?: { stream?: { ref?(): void; unref?(): void } } }).connection?.stream;
+  const onListener = async (c: pg.Client, sql: string): Promise<void> => {
+    stream(c)?.ref?.();
+    try {
+      await c.query(sql);
+    } finally {
+      stream(c)?.unref?.();
+    }
+  };
   let reconnectTimer: NodeJS.Timeout | undefined;
   const openListener = (): Promise<pg.Client> => {
     const c = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, options: serverOptions });
     const opened = (async () => {
       await c.connect();
       // The listening connection never keeps the process alive on its own.
-      (c as unknown as { connection?: { stream?: { unref?(): void } } }).connection?.stream?.unref?.();
+      stream(c)?.unref?.();
       c.on('notification', (n) => listeners.emit(n.channel, n.payload ?? ''));
-      for (const channel of listeners.byChannel.keys()) await c.query(`LISTEN ${checkChannel(channel)}`);
+      for (const channel of listeners.byChannel.keys()) await onListener(c, `LISTEN ${checkChannel(channel)}`);
       return c;
     })();
     const lost = (err?: Error) => {
@@ -191,7 +203,7 @@ export function createPgDatabase(options: PgOptions): Database {
           // Listening on every channel already happens as part of opening.
           await listenClient;
         } else if (first) {
-          await (await listenClient).query(`LISTEN ${channel}`);
+          await onListener(await listenClient, `LISTEN ${channel}`);
         }
       } catch (e) {
         listeners.remove(channel, onNotify);
@@ -200,7 +212,7 @@ export function createPgDatabase(options: PgOptions): Database {
       return async () => {
         if (!listeners.remove(channel, onNotify) || !listenClient) return;
         try {
-          await (await listenClient).query(`UNLISTEN ${channel}`);
+          await onListener(await listenClient, `UNLISTEN ${channel}`);
         } catch {
           // The connection is gone: so is the LISTEN.
         }
@@ -260,7 +272,8 @@ export function createPgDatabase(options: PgOptions): Database {
       if (reconnectTimer) clearTimeout(reconnectTimer);
       const listening = listenClient;
       listenClient = undefined;
-      if (listening) await listening.then((c) => c.end(), () => {}).catch(() => {});
+      // Ending waits for the socket to close: hold the process meanwhile (the socket is unref'd).
+      if (listening) await listening.then((c) => { stream(c)?.ref?.(); return c.end(); }, () => {}).catch(() => {});
       await pool.end();
     },
   };
