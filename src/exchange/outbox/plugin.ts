@@ -54,10 +54,27 @@ async function outbox(app: FastifyInstance, opts: OutboxPluginOptions): Promise<
   });
   app.decorate('outbox', workers);
 
-  // One database read per scrape serves every outbox gauge.
-  let cached: { at: number; stats: Promise<OutboxStats> } | undefined;
+  // One database read per scrape serves every outbox gauge. /metrics must answer during a
+  // database outage (bxg_db_up says why): a read that fails or takes over a second keeps the
+  // last values instead.
+  let last: OutboxStats | undefined;
+  const readBounded = async (): Promise<OutboxStats | undefined> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      last = await Promise.race([
+        readStats(db),
+        new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('outbox statistics: no answer within 1 s')), 1_000); }),
+      ]);
+    } catch {
+      // Keep the last values.
+    } finally {
+      clearTimeout(timer);
+    }
+    return last;
+  };
+  let cached: { at: number; stats: Promise<OutboxStats | undefined> } | undefined;
   const stats = () => {
-    if (!cached || Date.now() - cached.at > 500) cached = { at: Date.now(), stats: readStats(db) };
+    if (!cached || Date.now() - cached.at > 500) cached = { at: Date.now(), stats: readBounded() };
     return cached.stats;
   };
   new Gauge({
@@ -65,20 +82,21 @@ async function outbox(app: FastifyInstance, opts: OutboxPluginOptions): Promise<
     labelNames: ['state'] as const, registers: [app.metricsRegistry],
     async collect() {
       const s = await stats();
-      for (const [state, n] of Object.entries(s.byState)) this.set({ state }, n);
+      if (s) for (const [state, n] of Object.entries(s.byState)) this.set({ state }, n);
     },
   });
   new Gauge({
     name: 'bxg_outbox_queue_depth', help: 'Outbound messages waiting for delivery (queued or being sent)', registers: [app.metricsRegistry],
     async collect() {
       const s = await stats();
-      this.set(s.byState.queued + s.byState.sending);
+      if (s) this.set(s.byState.queued + s.byState.sending);
     },
   });
   new Gauge({
     name: 'bxg_outbox_oldest_queued_age_seconds', help: 'Age of the oldest outbound message still waiting for delivery (0: none)', registers: [app.metricsRegistry],
     async collect() {
-      this.set((await stats()).oldestWaitingSeconds);
+      const s = await stats();
+      if (s) this.set(s.oldestWaitingSeconds);
     },
   });
 
