@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../db/index.ts';
-import { NotReadyError } from '../errors/index.ts';
+import { DatabaseUnavailableError, NotReadyError } from '../errors/index.ts';
 import type { ParsedCertificate, Signer } from '../pki/index.ts';
 import { signCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { entryHash, ENTRY_VERSION, GENESIS_HASH, type AuditEntry, type DetailValue } from './entry.ts';
@@ -186,7 +186,11 @@ export class AuditLog {
   }
 
   private setProblem(key: Problem, message: string, err?: unknown): void {
-    if (this.problems.get(key) !== message) this.options.logger?.error({ err }, `audit: ${message}`);
+    if (this.problems.get(key) !== message) {
+      // A database outage is logged once, by the db part; here it is only why the log waits.
+      if (err instanceof DatabaseUnavailableError) this.options.logger?.warn({ reason: err.message }, `audit: ${message}`);
+      else this.options.logger?.error({ err }, `audit: ${message}`);
+    }
     this.problems.set(key, message);
   }
 
