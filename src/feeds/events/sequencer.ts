@@ -1,4 +1,5 @@
 import type { Database, DbLogger } from '../../db/index.ts';
+import { PassLoop } from '../pass-loop.ts';
 import { HEAD_CHANNEL, PENDING_CHANNEL } from './publish.ts';
 
 /** Arbitrary constant: the advisory-lock key that makes one sequencer run at a time across instances. */
@@ -46,10 +47,15 @@ export interface SequencerOptions {
  * Every instance runs one; the lock makes them take turns.
  */
 export class Sequencer {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
+  private readonly loop = new PassLoop(async () => {
+    // A full batch means more may be waiting.
+    let head: number | undefined;
+    let passes = 0;
+    do {
+      head = await sequencePass(this.db);
+      passes++;
+    } while (head !== undefined && passes < 100 && !this.loop.stopped && await this.hasBacklog());
+  }, (e) => this.opts.logger?.warn({ reason: e.message }, 'feed sequencer pass failed; retrying on the next tick'));
   private unlisten?: () => Promise<void>;
 
   constructor(private readonly db: Database, private readonly opts: SequencerOptions = {}) {}
@@ -57,34 +63,12 @@ export class Sequencer {
   /** Start listening and the timer; runs a first pass. */
   async start(): Promise<void> {
     this.unlisten = await this.db.listen(PENDING_CHANNEL, () => this.kick());
-    this.timer = setInterval(() => this.kick(), this.opts.intervalMs ?? 1_000);
-    this.timer.unref();
-    this.kick();
+    this.loop.start(this.opts.intervalMs ?? 1_000);
   }
 
   /** Run a pass now (or right after the one running). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          // A full batch means more may be waiting.
-          let head: number | undefined;
-          let passes = 0;
-          do {
-            head = await sequencePass(this.db);
-            passes++;
-          } while (head !== undefined && passes < 100 && !this.stopped && await this.hasBacklog());
-        } catch (e) {
-          if (!this.stopped) this.opts.logger?.warn({ reason: (e as Error).message }, 'feed sequencer pass failed; retrying on the next tick');
-        }
-      } while (this.again && !this.stopped);
-    })().finally(() => { this.running = undefined; });
+    this.loop.kick();
   }
 
   private async hasBacklog(): Promise<boolean> {
@@ -94,9 +78,8 @@ export class Sequencer {
 
   /** Stop: no new passes; waits for the running one. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    const ended = this.loop.stop();
     await this.unlisten?.().catch(() => {});
-    await this.running?.catch(() => {});
+    await ended;
   }
 }

@@ -8,6 +8,7 @@ import type { FeedCollections } from '../events/collections.ts';
 import type { FeedHub } from '../events/hub.ts';
 import { readEvents } from '../events/read.ts';
 import { viewFor } from '../events/view.ts';
+import { PassLoop } from '../pass-loop.ts';
 import { resolvePublic } from './url-guard.ts';
 
 /** Options of {@link WebhookWorker}. */
@@ -46,52 +47,38 @@ interface DueRow {
  * FOR UPDATE SKIP LOCKED, so each is worked on by one instance at a time.
  */
 export class WebhookWorker {
-  private timer?: NodeJS.Timeout;
+  private readonly loop = new PassLoop(async () => {
+    await this.dispatch();
+    await this.deliverDue();
+  }, (e) => this.opts.logger?.warn({ reason: e.message }, 'webhook pass failed; retrying on the next tick'));
   private stopAdvance?: () => void;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
   /** Aborts the attempts in flight when stopping (they are due again after their lease). */
   private readonly abort = new AbortController();
 
   constructor(private readonly opts: WebhookWorkerOptions) {}
 
+  private get stopped(): boolean {
+    return this.loop.stopped;
+  }
+
   /** Start: woken by the feed hub and a timer. */
   start(): void {
     this.stopAdvance = this.opts.hub.onAdvance(() => this.kick());
-    this.timer = setInterval(() => this.kick(), this.opts.intervalMs ?? 1_000);
-    this.timer.unref();
-    this.kick();
+    this.loop.start(this.opts.intervalMs ?? 1_000);
   }
 
   /** Run a pass now (or right after the running one). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.dispatch();
-          await this.deliverDue();
-        } catch (e) {
-          if (!this.stopped) this.opts.logger?.warn({ reason: (e as Error).message }, 'webhook pass failed; retrying on the next tick');
-        }
-      } while (this.again && !this.stopped);
-    })().finally(() => { this.running = undefined; });
+    this.loop.kick();
   }
 
   /** Stop: no new passes; waits for the running one and the deliveries in flight. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    const ended = this.loop.stop();
     this.stopAdvance?.();
     this.abort.abort();
-    await this.running?.catch(() => {});
+    await ended;
     await Promise.allSettled([...this.inFlight]);
   }
 
